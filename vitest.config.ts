@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// One project per workspace package; each package's tests sit next to its sources (src/*.test.ts).
+// The `@db/source` condition makes `@db/*` imports resolve to TypeScript sources, so tests need no build.
+export default defineConfig({
+  resolve: { conditions: ['@db/source'] },
+  ssr: { resolve: { conditions: ['@db/source'], externalConditions: ['@db/source'] } },
+  test: {
+    projects: ['packages/*', 'apps/*'],
+    // tfjs is CPU-heavy and this machine has two cores: keep files from oversubscribing them.
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
