@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { layers, type Shape } from '@tensorflow/tfjs-layers';
+import { assertDataFormat, assertSeed, createRng, deriveSeed, randomSeed, type DataFormat } from '@db/core';
+import type { SpatialDropout2DArgs } from './args.js';
+import { singleTensor } from './drop-block-layer.js';
+
+/**
+ * SpatialDropout2D (Tompson et al., "Efficient Object Localization Using Convolutional Networks", CVPR 2015):
+ * drops whole feature maps (channels) of each sample with probability `rate` and scales the kept ones by
+ * 1 / (1 - rate). tfjs-layers has only SpatialDropout1D (tensorflow/tfjs#1453); this is the baseline the
+ * DropBlock study compares against, and what DropBlock reduces to when the block covers the map.
+ * Input [N, H, W, C] (or [N, C, H, W] with 'channelsFirst'); active only when `kwargs.training` is true.
+ */
+export class SpatialDropout2D extends layers.Layer {
+  /** Registered class name (used by serialisation). */
+  static className = 'SpatialDropout2D';
+  /** Fraction of channels dropped, in [0, 1). */
+  readonly rate: number;
+  /** Base seed, or undefined for random draws. */
+  readonly seed: number | undefined;
+  /** Layout of the input. */
+  readonly dataFormat: DataFormat;
+  private calls = 0;
+
+  constructor(args: SpatialDropout2DArgs) {
+    super(args);
+    if (args === null || typeof args !== 'object') throw new TypeError('SpatialDropout2D args must be an object');
+    const { rate } = args;
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate >= 1) {
+      throw new RangeError(`rate must be a number in [0, 1), got ${String(rate)}`);
+    }
+    const seed = (args.seed as number | null | undefined) ?? undefined;
+    assertSeed(seed);
+    const dataFormat = args.dataFormat ?? 'channelsLast';
+    assertDataFormat(dataFormat);
+    this.rate = rate;
+    this.seed = seed;
+    this.dataFormat = dataFormat;
+    this.supportsMasking = true;
+    this.inputSpec = [{ ndim: 4 }];
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    const x = singleTensor(inputs, 'SpatialDropout2D');
+    if (x.rank !== 4) throw new RangeError(`SpatialDropout2D: x must be a rank-4 tensor, got rank ${x.rank}`);
+    if (x.dtype !== 'float32') throw new TypeError(`SpatialDropout2D: x must be float32, got dtype ${x.dtype}`);
+    if (kwargs?.['training'] !== true || this.rate === 0) return x;
+    const cf = this.dataFormat === 'channelsFirst';
+    const shape = x.shape as number[];
+    const n = shape[0];
+    const c = cf ? shape[1] : shape[3];
+    const rng = createRng(this.seed === undefined ? randomSeed() : deriveSeed(this.seed, this.calls++));
+    // One Bernoulli(1 - rate) keep flag per (sample, channel), pre-multiplied by the inverted-dropout scale.
+    const scale = 1 / (1 - this.rate);
+    const flags = new Float32Array(n * c);
+    for (let i = 0; i < flags.length; i++) flags[i] = rng.nextFloat() < this.rate ? 0 : scale;
+    return tf.tidy(() => tf.mul(x, tf.tensor(flags, cf ? [n, c, 1, 1] : [n, 1, 1, c], 'float32')));
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed ?? null, dataFormat: this.dataFormat };
+  }
+}
+
+/** Creates a {@link SpatialDropout2D} layer: `spatialDropout2D({ rate: 0.1 })`. */
+export function spatialDropout2D(args: SpatialDropout2DArgs): SpatialDropout2D {
+  return new SpatialDropout2D(args);
+}
