@@ -1,1 +1,39 @@
-export {};
+/**
+ * @packageDocumentation
+ * The DropBlock report's networks for TensorFlow.js: CustomNet, ResNet-50 (and its C3..C5 backbone for RetinaNet)
+ * and DenseNet, each built with none, Dropout, SpatialDropout or DropBlock as a parameter.
+ */
+export {
+  regularizer,
+  validateRegularizer,
+  describeRegularizer,
+  type RegularizerSpec,
+  type RegularizerKind,
+  type NoRegularizer,
+  type DropoutRegularizer,
+  type SpatialDropoutRegularizer,
+  type DropBlockRegularizer,
+} from './regularizer/spec.js';
+export {
+  reportVariants,
+  networkLabel,
+  NETWORK_NAMES,
+  type NetworkName,
+  type ReportVariant,
+  type VariantKey,
+} from './regularizer/variants.js';
+export { regularizerLayer } from './regularizer/layer.js';
+export { SeedSequence } from './init/seeds.js';
+export type { NetworkOptions } from './networks/options.js';
+export { customNet, CUSTOM_NET_FILTERS } from './networks/custom-net.js';
+export {
+  resnet50,
+  resnet50Backbone,
+  RESNET50_STAGE_BLOCKS,
+  RESNET_BACKBONE_STRIDES,
+  type ResNetOptions,
+  type ResNetBackboneOptions,
+  type ResNetStem,
+} from './networks/resnet50.js';
+export { densenet, DENSENET121_BLOCKS, type DenseNetOptions } from './networks/densenet.js';
+export { buildNetwork, type AnyNetworkOptions } from './networks/build.js';

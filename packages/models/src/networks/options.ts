@@ -1,0 +1,75 @@
+import { validateRegularizer, type RegularizerSpec } from '../regularizer/spec.js';
+
+/** What every network builder takes. */
+export interface NetworkOptions {
+  /**
+   * Input shape `[height, width, channels]` (channelsLast), e.g. `[32, 32, 3]` for CIFAR-10 or `[28, 28, 1]` for
+   * MNIST.
+   */
+  inputShape: readonly [number, number, number];
+  /** Number of classes of the softmax classifier. */
+  numClasses: number;
+  /** The regulariser and hence the report's "form" of the network. Default: none. */
+  regularizer?: RegularizerSpec;
+  /**
+   * Seed of the weight initialisation (every conv and dense kernel gets its own Glorot-uniform seed derived from it)
+   * and, on a separate stream, of the SpatialDropout / DropBlock masks. Two builds with one seed are identical, and
+   * the five forms of a network built with one seed start from identical weights. Default 0, as the report's
+   * `glorot_uniform(seed=0)`. Dropout layers are left unseeded (see {@link regularizerLayer}).
+   */
+  seed?: number;
+}
+
+/** The checked, defaulted form of {@link NetworkOptions}. */
+export interface ResolvedOptions {
+  inputShape: [number, number, number];
+  numClasses: number;
+  regularizer: RegularizerSpec;
+  seed: number;
+}
+
+/** Checks the shared options, throwing an error that names the bad argument. */
+export function resolveOptions(options: NetworkOptions, requireClasses = true): ResolvedOptions {
+  if (options == null || typeof options !== 'object') {
+    throw new TypeError('options must be an object with inputShape, numClasses, regularizer and seed');
+  }
+  const { inputShape } = options;
+  if (
+    !Array.isArray(inputShape) ||
+    inputShape.length !== 3 ||
+    !inputShape.every((d) => Number.isInteger(d) && d > 0)
+  ) {
+    throw new RangeError(
+      'inputShape must be [height, width, channels] of positive integers (channelsLast), ' +
+        `got ${JSON.stringify(inputShape)}`,
+    );
+  }
+  const numClasses = options.numClasses;
+  if (requireClasses && (!Number.isInteger(numClasses) || numClasses < 1)) {
+    throw new RangeError(`numClasses must be a positive integer, got ${String(numClasses)}`);
+  }
+  const seed = options.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) {
+    throw new RangeError(`seed must be an integer, got ${String(seed)}`);
+  }
+  return {
+    inputShape: [inputShape[0], inputShape[1], inputShape[2]],
+    numClasses,
+    regularizer: validateRegularizer(options.regularizer ?? { kind: 'none' }),
+    seed,
+  };
+}
+
+/** Checks an array option of positive integers (block counts and the like). */
+export function checkPositiveIntegers(value: readonly number[], argument: string, length?: number): number[] {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    (length !== undefined && value.length !== length) ||
+    !value.every((n) => Number.isInteger(n) && n > 0)
+  ) {
+    const what = length === undefined ? 'a non-empty array' : `an array of ${length}`;
+    throw new RangeError(`${argument} must be ${what} positive integers, got ${JSON.stringify(value)}`);
+  }
+  return [...value];
+}
