@@ -1,4 +1,29 @@
-/** Registers the non-convolution training kernels the wasm backend lacks (segment sums, DivNoNan, SelectV2, ...). */
+/**
+ * Registers the non-convolution training kernels the wasm backend lacks or runs slowly, found by training the
+ * project's nets on wasm (./test-utils/find-missing.ts, ./training-coverage.test.ts) and profiling them
+ * (./test-utils/profile-train.ts):
+ * - UnsortedSegmentSum (gradient of gather), ./unsorted-segment-sum.ts;
+ * - zero gradients for comparison kernels (tf.divNoNan needs Equal's, on every backend), ./non-differentiable.ts;
+ * - a fused FusedBatchNorm gradient (kernel + gradient override), ./batch-norm-grad.ts;
+ * - Sum / Mean over leading axes in one pass, ./reductions.ts, and their gradients without ones(x.shape),
+ *   ./reduction-grads.ts;
+ * - Identity and same-dtype Cast sharing data instead of copying it, and Cast to bool as x != 0, ./identity.ts.
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { registerFusedBatchNormGrad } from './batch-norm-grad.js';
+import { registerZeroGradients } from './non-differentiable.js';
+import { registerFastReductions } from './reductions.js';
+import { registerReductionGrads } from './reduction-grads.js';
+import { registerSharedIdentity } from './identity.js';
+
+/** Registers the non-convolution training kernels the wasm backend lacks (segment sums, BatchNorm gradient, ...). */
 export function registerMiscKernels(): void {
-  // Filled in by the misc kernels work.
+  if (getKernel(unsortedSegmentSumConfig.kernelName, 'wasm') == null) registerKernel(unsortedSegmentSumConfig);
+  registerZeroGradients();
+  registerFusedBatchNormGrad();
+  registerFastReductions();
+  registerReductionGrads();
+  registerSharedIdentity();
 }

@@ -1,0 +1,221 @@
+/**
+ * `pnpm bench:train`: training throughput (images/s, batch 64, 32x32x3 random input, Adam, categorical
+ * cross-entropy) of CustomNet, ResNet-50 and DenseNet-121 on the backend `useFastestBackend` picks, the same for one
+ * step on the plain cpu backend (measured last: it is slow), and PyTorch's CPU throughput for CustomNet (apps/bench/py/train_customnet.py) when
+ * `python3 -c 'import torch'` works, printed as a ratio measured in the same run.
+ *
+ * Options: --models customnet,resnet50,densenet121  --steps N (timed steps per model; default 10 / 3 / 3)
+ *          --cpu-models LIST (default: customnet — one cpu step of ResNet-50 / DenseNet-121 takes many minutes;
+ *          "none" skips)  --no-torch  --torch-threads N (default: 2, then 1)
+ *          --profile [MODEL] (one batch, default CustomNet: tf.profile kernel wall times, then per-kernel CPU times)  --backend NAME (same as DB_BACKEND)
+ *          --wasm-threads N (same as DB_WASM_THREADS: XNNPACK threads of the wasm backend)
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useFastestBackend } from '@db/backend';
+import { customNet, densenet, resnet50 } from '@db/models';
+
+type ModelName = 'customnet' | 'resnet50' | 'densenet121';
+const BUILDERS: Record<ModelName, () => tf.LayersModel> = {
+  customnet: () => customNet({ inputShape: [32, 32, 3], numClasses: 10 }) as unknown as tf.LayersModel,
+  resnet50: () => resnet50({ inputShape: [32, 32, 3], numClasses: 10 }) as unknown as tf.LayersModel,
+  densenet121: () => densenet({ inputShape: [32, 32, 3], numClasses: 10 }) as unknown as tf.LayersModel,
+};
+const DEFAULT_STEPS: Record<ModelName, number> = { customnet: 10, resnet50: 3, densenet121: 3 };
+const BATCH = 64;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+
+function parseModels(value: string | undefined, fallback: ModelName[]): ModelName[] {
+  if (value === undefined) return fallback;
+  if (value === 'none') return [];
+  const names = value.split(',').map((s) => s.trim().toLowerCase());
+  for (const n of names) if (!(n in BUILDERS)) throw new RangeError(`--models: unknown model '${n}' (use ${Object.keys(BUILDERS).join(', ')})`);
+  return names as ModelName[];
+}
+
+function batch(): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const x = tf.randomNormal([BATCH, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const labels = tf.randomUniform([BATCH], 0, 10, 'int32', 2) as tf.Tensor1D;
+    return { x, y: tf.oneHot(labels, 10).toFloat() as tf.Tensor2D };
+  });
+}
+
+function compiled(name: ModelName): tf.LayersModel {
+  const model = BUILDERS[name]();
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  return model;
+}
+
+/** Images per second over `steps` timed trainOnBatch calls after `warmup` untimed ones. */
+async function throughput(name: ModelName, steps: number, warmup: number): Promise<{ ips: number; msPerStep: number; leak: number }> {
+  const model = compiled(name);
+  const { x, y } = batch();
+  for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
+  const before = tf.memory().numTensors;
+  const start = performance.now();
+  for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
+  const ms = performance.now() - start;
+  const leak = tf.memory().numTensors - before;
+  tf.dispose([x, y]);
+  model.dispose();
+  return { ips: (BATCH * steps * 1000) / ms, msPerStep: ms / steps, leak };
+}
+
+async function profileModel(name: ModelName): Promise<void> {
+  const model = compiled(name);
+  const { x, y } = batch();
+  await model.trainOnBatch(x, y);
+  const info = await tf.profile(async () => {
+    await model.trainOnBatch(x, y);
+  });
+  const byName = new Map<string, { ms: number; calls: number }>();
+  let total = 0;
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    total += ms;
+    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += ms;
+    e.calls += 1;
+    byName.set(k.name, e);
+  }
+  console.log(`\nprofile: one ${name} batch of ${BATCH} on ${tf.getBackend()}: ${info.kernels.length} kernel calls, ${total.toFixed(0)} ms in kernels`);
+  for (const [name, e] of [...byName].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
+    console.log(`  ${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms  ${String(e.calls).padStart(4)} calls`);
+  }
+  tf.dispose([x, y]);
+  model.dispose();
+}
+
+/**
+ * Per-kernel CPU time (process.cpuUsage, so other processes' load does not inflate it as it does tf.profile's wall
+ * clock) of one training step: every kernel of the active backend is wrapped while the step runs; kernels called from
+ * inside other kernels are counted in their caller only.
+ */
+async function cpuProfileModel(name: ModelName): Promise<void> {
+  const backendName = tf.getBackend();
+  const model = compiled(name);
+  const { x, y } = batch();
+  await model.trainOnBatch(x, y);
+  const configs = tf.getKernelsForBackend(backendName);
+  const totals = new Map<string, { us: number; calls: number }>();
+  let depth = 0;
+  for (const config of configs) {
+    const original = config.kernelFunc;
+    tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (args) => {
+        if (depth > 0) return original(args);
+        depth++;
+        const start = process.cpuUsage();
+        try {
+          return original(args);
+        } finally {
+          const used = process.cpuUsage(start);
+          depth--;
+          const e = totals.get(config.kernelName) ?? { us: 0, calls: 0 };
+          e.us += used.user + used.system;
+          e.calls++;
+          totals.set(config.kernelName, e);
+        }
+      },
+    });
+  }
+  const start = process.cpuUsage();
+  await model.trainOnBatch(x, y);
+  const step = process.cpuUsage(start);
+  for (const config of configs) {
+    tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel(config);
+  }
+  const stepMs = (step.user + step.system) / 1000;
+  const inKernels = [...totals.values()].reduce((a, e) => a + e.us, 0) / 1000;
+  console.log(`\nCPU profile: one ${name} step of ${BATCH} on ${backendName}: ${stepMs.toFixed(0)} ms CPU, ${inKernels.toFixed(0)} ms in kernels`);
+  for (const [kernel, e] of [...totals].sort((a, b) => b[1].us - a[1].us).slice(0, 15)) {
+    console.log(`  ${kernel.padEnd(28)} ${(e.us / 1000).toFixed(1).padStart(8)} ms  ${String(e.calls).padStart(4)} calls`);
+  }
+  tf.dispose([x, y]);
+  model.dispose();
+}
+
+function torchThroughput(threads: number): { ips: number; version: string } | string {
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return 'python3 has no torch (apt-get install python3-torch)';
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', 'py', 'train_customnet.py');
+  const run = spawnSync('/usr/bin/python3', [script, '--batch', String(BATCH), '--steps', '20', '--threads', String(threads)], {
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) return `train_customnet.py failed: ${run.stderr.trim().split('\n').pop()}`;
+  const out = JSON.parse(run.stdout.trim().split('\n').pop() as string) as { imagesPerSecond: number; torch: string };
+  return { ips: out.imagesPerSecond, version: out.torch };
+}
+
+function comparePyTorch(ours: number, backend: string): void {
+  // 2 threads is the reference; 1 thread too, because on a loaded 2-core box two threads can be slower than one.
+  const threadCounts = arg('torch-threads') !== undefined ? [Number(arg('torch-threads'))] : [2, 1];
+  for (const threads of threadCounts) {
+    const t = torchThroughput(threads);
+    if (typeof t === 'string') {
+      console.log(`  PyTorch reference skipped: ${t}`);
+      return;
+    }
+    console.log(
+      `  PyTorch ${t.version} CPU, ${threads} thread(s), CustomNet: ${t.ips.toFixed(1)} img/s; ` +
+        `${backend} / PyTorch = ${(ours / t.ips).toFixed(3)} (goal >= 0.25, stretch 0.5)`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const models = parseModels(arg('models'), ['customnet', 'resnet50', 'densenet121']);
+  const cpuModels = parseModels(arg('cpu-models'), models.includes('customnet') ? ['customnet'] : []);
+  const stepsArg = arg('steps');
+  const threadsArg = arg('wasm-threads');
+  const choice = await useFastestBackend({ force: arg('backend'), wasmThreads: threadsArg === undefined ? undefined : Number(threadsArg) });
+  const backend = choice.backendName;
+
+  const results: Partial<Record<ModelName, number>> = {};
+  console.log(`\ntraining throughput, batch ${BATCH}, 32x32x3, Adam (${backend}):`);
+  for (const name of models) {
+    const steps = stepsArg ? Number(stepsArg) : DEFAULT_STEPS[name];
+    const r = await throughput(name, steps, name === 'customnet' ? 2 : 1);
+    results[name] = r.ips;
+    console.log(`  ${name.padEnd(12)} ${r.ips.toFixed(1).padStart(8)} img/s  (${r.msPerStep.toFixed(0)} ms/step over ${steps} steps; tensors +${r.leak})`);
+    // PyTorch right after CustomNet, so both see the same machine load.
+    if (name === 'customnet' && !flag('no-torch')) comparePyTorch(r.ips, backend);
+  }
+  if (flag('profile')) {
+    const which = arg('profile');
+    const name = which !== undefined && !which.startsWith('--') ? parseModels(which, [])[0] : 'customnet';
+    await profileModel(name);
+    await cpuProfileModel(name);
+  }
+
+  if (backend !== 'cpu' && cpuModels.length > 0) {
+    await tf.setBackend('cpu');
+    console.log(`\nplain cpu backend, one step each (several minutes per model):`);
+    for (const name of cpuModels) {
+      const r = await throughput(name, 1, 0);
+      const ours = results[name];
+      const speedup = ours ? `  (${backend} is ${(ours / r.ips).toFixed(1)}x faster)` : '';
+      console.log(`  ${name.padEnd(12)} ${r.ips.toFixed(2).padStart(8)} img/s  (${(r.msPerStep / 1000).toFixed(1)} s/step)${speedup}`);
+    }
+    await tf.setBackend(backend);
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  })
+  // The threaded wasm backend's pthread workers keep Node's event loop alive: exit explicitly.
+  .finally(() => process.exit());

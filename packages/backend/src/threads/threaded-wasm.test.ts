@@ -1,0 +1,85 @@
+/**
+ * The threaded SIMD wasm binary under Node really computes on more than one thread, and gives the cpu backend's
+ * results. Its own file: it replaces the process-wide 'wasm' backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useThreadedWasm } from './threaded-wasm.js';
+import { cpuDelta, isLinux, threadCpuTicks } from './test-utils/thread-cpu.js';
+import { registerWasmTrainingKernels } from '../kernels/register.js';
+
+describe('useThreadedWasm', () => {
+  beforeAll(async () => {
+    registerWasmTrainingKernels();
+    useThreadedWasm({ threads: 2 });
+    await tf.setBackend('wasm');
+  });
+  afterAll(() => {
+    // Disposes the backend, which terminates its pthread workers.
+    tf.removeBackend('wasm');
+  });
+
+  it('rejects a bad thread count, naming the option', () => {
+    expect(() => useThreadedWasm({ threads: -1 })).toThrow(/threads must be a non-negative integer/);
+    expect(() => useThreadedWasm({ threads: 1.5 })).toThrow(/threads/);
+  });
+
+  it('runs the threaded binary with a 2-thread XNNPACK pool', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(getThreadsCount()).toBe(2);
+    const wasm = (tf.backend() as unknown as { wasm: { PThread?: { runningWorkers: unknown[] } } }).wasm;
+    expect(wasm.PThread?.runningWorkers.length).toBe(1);
+  });
+
+  it.runIf(isLinux)('does a real share of a matmul on a second thread (per-thread CPU from /proc)', () => {
+    // Identify the JS thread: the one that burns CPU while JS spins.
+    const s0 = threadCpuTicks();
+    const until = performance.now() + 300;
+    let sink = 0;
+    while (performance.now() < until) sink += Math.sqrt(sink + 1);
+    const spin = cpuDelta(s0, threadCpuTicks());
+    const jsThread = [...spin.entries()].sort((a, b) => b[1] - a[1])[0][0];
+    expect(sink).toBeGreaterThan(0);
+
+    const a = tf.randomNormal([384, 384]);
+    const b = tf.randomNormal([384, 384]);
+    const t0 = threadCpuTicks();
+    const deadline = performance.now() + 8000;
+    let total = 0;
+    let delta = new Map<number, number>();
+    // Until 60 ticks (0.6 s of CPU) are collected, so a loaded machine still gives a clear split.
+    while (total < 60 && performance.now() < deadline) {
+      for (let i = 0; i < 10; i++) tf.matMul(a, b).dispose();
+      delta = cpuDelta(t0, threadCpuTicks());
+      total = [...delta.values()].reduce((x, y) => x + y, 0);
+    }
+    const others = Math.max(...[...delta.entries()].filter(([tid]) => tid !== jsThread).map(([, t]) => t));
+    // Two equal halves would be 50%; a worker that never ran would be ~0%.
+    expect(others / total).toBeGreaterThan(0.2);
+    tf.dispose([a, b]);
+  });
+
+  it('matches the cpu backend (conv2d forward and its gradients, matMul)', async () => {
+    const f = () => {
+      const x = tf.randomNormal([2, 9, 9, 8], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const w = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const dy = tf.randomNormal([2, 5, 5, 16], 0, 1, 'float32', 3);
+      const [gx, gw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 2, 'same'), dy)),
+      )([x, w]);
+      return [tf.conv2d(x, w, 1, 'valid'), gx, gw, tf.matMul(tf.reshape(x, [18, 72]), tf.reshape(x, [72, 18]))];
+    };
+    const wasm = tf.tidy(f).map((t) => ({ shape: t.shape, v: t.dataSync() }));
+    await tf.setBackend('cpu');
+    const cpu = tf.tidy(f).map((t) => ({ shape: t.shape, v: t.dataSync() }));
+    await tf.setBackend('wasm');
+    wasm.forEach((w, i) => {
+      expect(w.shape).toEqual(cpu[i].shape);
+      const scale = Math.max(1, ...Array.from(cpu[i].v, Math.abs));
+      const worst = Math.max(...Array.from(w.v, (x, j) => Math.abs(x - cpu[i].v[j])));
+      expect(worst / scale).toBeLessThan(1e-4);
+    });
+  });
+});
