@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKEND_ORDER, parseBackendName } from './candidates.js';
-import { oneLineReason, useFastestBackend } from './use-fastest-backend.js';
+import { availableParallelism, cpus } from 'node:os';
+import { oneLineReason, resolveWasmThreads, useFastestBackend } from './use-fastest-backend.js';
 
 /** An import that behaves as if tfjs-node-gpu were present but its native binding failed, and tfjs-node absent. */
 function fakeImport(overrides: Record<string, () => Promise<unknown>> = {}) {
@@ -36,7 +37,7 @@ describe('useFastestBackend', () => {
   it('falls back past failing optional backends to wasm, one log line each', async () => {
     const lines: string[] = [];
     const { importModule, calls } = fakeImport();
-    const choice = await useFastestBackend({ env: {}, log: (l) => lines.push(l), importModule });
+    const choice = await useFastestBackend({ env: {}, wasmThreads: 1, log: (l) => lines.push(l), importModule });
     expect(choice).toMatchObject({ candidate: 'wasm', backendName: 'wasm', forced: false });
     expect(tf.getBackend()).toBe('wasm');
     expect(calls.slice(0, 3)).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm']);
@@ -100,6 +101,17 @@ describe('useFastestBackend', () => {
     await expect(useFastestBackend({ env: { DB_WASM_THREADS: 'two' }, log: () => {} })).rejects.toThrow(
       "DB_WASM_THREADS must be a non-negative integer, got 'two'",
     );
+  });
+
+  it('defaults the wasm thread count to every core, overridable by DB_WASM_THREADS and options', () => {
+    const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
+    expect(resolveWasmThreads(undefined, {})).toBe(cores);
+    expect(resolveWasmThreads(undefined, { DB_WASM_THREADS: ' ' })).toBe(cores);
+    expect(resolveWasmThreads(undefined, { DB_WASM_THREADS: '0' })).toBe(cores);
+    expect(resolveWasmThreads(undefined, { DB_WASM_THREADS: '1' })).toBe(1);
+    expect(resolveWasmThreads(3, { DB_WASM_THREADS: '1' })).toBe(3);
+    expect(resolveWasmThreads(0, {})).toBe(cores);
+    expect(() => resolveWasmThreads(1.5, {})).toThrow('options.wasmThreads must be a non-negative integer, got 1.5');
   });
 
   it('shortens loader errors to their first line', () => {

@@ -5,6 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useThreadedWasm } from './threaded-wasm.js';
 import { cpuDelta, isLinux, threadCpuTicks } from './test-utils/thread-cpu.js';
@@ -81,5 +84,18 @@ describe('useThreadedWasm', () => {
       const worst = Math.max(...Array.from(w.v, (x, j) => Math.abs(x - cpu[i].v[j])));
       expect(worst / scale).toBeLessThan(1e-4);
     });
+  });
+
+  it('does not keep the process alive after training (a script that returns exits by itself)', () => {
+    const script = fileURLToPath(new URL('./test-utils/train-and-exit.ts', import.meta.url));
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const child = spawnSync(process.execPath, ['--conditions=@db/source', '--import', tsx, script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    // spawnSync kills the child at the timeout and reports SIGTERM: a hang shows as signal 'SIGTERM', status null.
+    expect(child.signal, child.stderr).toBeNull();
+    expect(child.status, child.stderr).toBe(0);
+    expect(child.stdout).toContain('trained on wasm with 2 threads');
   });
 });

@@ -13,7 +13,7 @@
  * backend, so every wasm kernel (upstream's and this package's) runs on it unchanged.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -46,9 +46,11 @@ function workerScriptPath(contents: string): string {
   const file = join(dir, `pthread-worker-${createHash('sha256').update(contents).digest('hex').slice(0, 16)}.cjs`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
-    // Write to a unique name then rename would be atomic; a partial file is only possible if two processes race
-    // on first use, and both write identical bytes.
-    writeFileSync(file, contents);
+    // Written under a name of this process's own, then renamed: rename is atomic, so an interrupted write never
+    // leaves a half script under the final name, and processes racing on first use each rename complete bytes.
+    const partial = `${file}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(partial, contents);
+    renameSync(partial, file);
   }
   return file;
 }
@@ -56,8 +58,9 @@ function workerScriptPath(contents: string): string {
 /**
  * Emscripten's Node glue does `global.Worker = require('worker_threads').Worker` and then `new Worker(script)`.
  * A worker inherits the parent's execArgv, i.e. any loader hooks (tsx, vitest), which then try to transpile the
- * plain-CJS pthread script and fail. We pin global.Worker to a subclass that starts workers without them; the
- * glue's own assignment is ignored (the property has a no-op setter). Process-wide, but only the glue uses it.
+ * plain-CJS pthread script and fail. We pin global.Worker to a subclass that starts workers without them and
+ * unrefs them; the glue's own assignment is ignored (the property has a no-op setter). Process-wide, but only the
+ * glue uses it.
  */
 function pinNodeWorker(): void {
   const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
@@ -66,7 +69,13 @@ function pinNodeWorker(): void {
   class PlainWorker extends Worker {
     constructor(filename: string | URL, options: import('node:worker_threads').WorkerOptions = {}) {
       super(filename, { ...options, execArgv: [] });
+      // Pool threads idle between kernels (the main thread waits on them with Atomics while they work), so they
+      // must not keep the process alive: without this a script that trained on threaded wasm never exits.
+      this.unref();
     }
+
+    /** Emscripten's glue ref()s a worker whenever it starts a pthread (XNNPACK's pool threads never end): no-op. */
+    override ref(): void {}
   }
   const get = () => PlainWorker;
   (get as unknown as Record<string, boolean>).dbPinned = true;
