@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // One project per workspace package; each package's tests sit next to its sources (src/*.test.ts).
 // The `@db/source` condition makes `@db/*` imports resolve to TypeScript sources, so tests need no build.
+// Per-project settings (conditions, timeouts) live in vitest.shared.ts: projects do not inherit this file's `test`.
 export default defineConfig({
   resolve: { conditions: ['@db/source'] },
   ssr: { resolve: { conditions: ['@db/source'], externalConditions: ['@db/source'] } },
@@ -9,7 +10,5 @@ export default defineConfig({
     projects: ['packages/*', 'apps/*'],
     // tfjs is CPU-heavy and this machine has two cores: keep files from oversubscribing them.
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
   },
 });

@@ -9,7 +9,8 @@ export function packageProject(name: string, extra: UserWorkspaceConfig = {}) {
     defineProject({
       resolve: { conditions: ['@db/source', 'module', 'node', 'import', 'default'] },
       ssr: { resolve: { conditions: ['@db/source', 'module', 'node', 'import', 'default'] } },
-      test: { name, include: ['src/**/*.test.ts'], environment: 'node' },
+      // Projects do not inherit the root config's timeouts: tfjs tests on two shared cores need more than 5 s.
+      test: { name, include: ['src/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 60_000 },
     }),
     extra,
   );

@@ -97,5 +97,5 @@ describe('useThreadedWasm', () => {
     expect(child.signal, child.stderr).toBeNull();
     expect(child.status, child.stderr).toBe(0);
     expect(child.stdout).toContain('trained on wasm with 2 threads');
-  });
+  }, 90_000);
 });
