@@ -45,7 +45,7 @@ export const depthwiseConv2dNativeBackpropFilter: KernelFunc = (args) => {
   ); // [1, KH', KW', N*C*M]
   release(backend, xT, dyT);
 
-  const [, kh2, kw2] = out.shape;
+  const [, , kw2] = out.shape;
   const dw = allocate(backend, [kh, kw, c, mult]);
   const heap = backend.wasm.HEAPF32;
   const src = heapIndex(backend, out);

@@ -1,41 +1,11 @@
 /**
- * The small slice of the wasm backend's internals that the conv training kernels use, and helpers to run the
- * backend's own registered kernels from inside ours.
- *
- * Why call `kernelFunc` directly instead of ops: a kernel runs with the engine's tape paused, and going through the
- * engine would add a tensor wrapper, bookkeeping and profiling per call. Direct calls work on `TensorInfo`s (data id,
- * shape, dtype); every intermediate we allocate is released with {@link release}, so nothing leaks into
- * `tf.memory()`.
+ * Heap and convolution helpers of the conv training kernels, on top of the shared wasm internals
+ * (../wasm-internals.ts: the backend's fields, running its kernels, releasing intermediates).
  */
-import { getKernel, type KernelBackend, type NamedAttrMap, type NamedTensorInfoMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { runWasmKernel, type WasmBackend } from '../wasm-internals.js';
 
-/** The fields of tfjs-backend-wasm's `BackendWasm` used here (structural, so no deep import is needed). */
-export interface WasmBackend extends KernelBackend {
-  wasm: { HEAPF32: Float32Array; tfjs: { disposeData(id: number): void } };
-  dataIdMap: {
-    get(dataId: object): { id: number; memoryOffset: number } | undefined;
-    delete(dataId: object): boolean;
-  };
-  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number): TensorInfo;
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
-/** Runs the kernel `name` registered for the wasm backend on `inputs`; the caller owns (and must release) the result. */
-export function runWasmKernel(
-  backend: WasmBackend,
-  name: string,
-  inputs: NamedTensorInfoMap,
-  attrs: NamedAttrMap = {},
-): TensorInfo {
-  const kernel = getKernel(name, 'wasm');
-  if (kernel == null) throw new Error(`@db/backend: the wasm backend has no '${name}' kernel registered`);
-  return kernel.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
-}
-
-/** Frees intermediates created by {@link runWasmKernel} or {@link allocate}. */
-export function release(backend: WasmBackend, ...infos: (TensorInfo | null | undefined)[]): void {
-  for (const info of infos) if (info != null) backend.disposeData(info.dataId);
-}
+export { alias, release, runWasmKernel, type WasmBackend } from '../wasm-internals.js';
 
 /** Allocates an uninitialised float32 tensor on the wasm heap. */
 export function allocate(backend: WasmBackend, shape: number[]): TensorInfo {
@@ -58,11 +28,6 @@ export function heapView(backend: WasmBackend, info: TensorInfo): Float32Array {
   let size = 1;
   for (const d of info.shape) size *= d;
   return backend.wasm.HEAPF32.subarray(start, start + size);
-}
-
-/** The same data seen with another shape (no copy, no reference count: never release an alias). */
-export function alias(info: TensorInfo, shape: number[]): TensorInfo {
-  return { dataId: info.dataId, shape, dtype: info.dtype };
 }
 
 /**

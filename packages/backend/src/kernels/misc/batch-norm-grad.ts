@@ -35,14 +35,14 @@ import {
   type Tensor,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { heapF32, type WasmBackendInternals } from './wasm-heap.js';
-import { columnSumsCentered, free, runWasm } from './wasm-ops.js';
+import { heapF32, release, runWasmKernel, type WasmBackend } from '../wasm-internals.js';
+import { columnSumsCentered } from './wasm-ops.js';
 
 /** Name of the fused gradient kernel (ours; not a tfjs-core kernel name). */
 export const FUSED_BATCH_NORM_GRAD = 'DbFusedBatchNormGrad';
 
 const fusedBatchNormGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const wasm = backend as WasmBackendInternals;
+  const wasm = backend as WasmBackend;
   const { dy, x, mean, variance, scale } = inputs as Record<string, TensorInfo | undefined> as {
     dy: TensorInfo;
     x: TensorInfo;
@@ -67,8 +67,8 @@ const fusedBatchNormGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     }
   }
   // dx = dy * (r * s) broadcast over channels: XNNPACK's broadcasting multiply, no Tile.
-  const dx = runWasm(wasm, 'Multiply', { a: dy, b: factor });
-  free(wasm, factor);
+  const dx = runWasmKernel(wasm, 'Multiply', { a: dy, b: factor });
+  release(wasm, factor);
   const dMeanInfo = wasm.makeOutput([C], 'float32');
   const dVarInfo = wasm.makeOutput([C], 'float32');
   const dScaleInfo = wasm.makeOutput([C], 'float32');

@@ -12,7 +12,7 @@
  * 256 -> 0, -1 -> 255); tfjs semantics (cpu backend: notEqual(x, 0)) are x != 0, NaN included.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapArray, type WasmBackendInternals } from './wasm-heap.js';
+import { heapArray, type WasmBackend } from '../wasm-internals.js';
 import { overrideWasmKernel } from './wasm-ops.js';
 
 const MARK = Symbol.for('@db/backend.sharedIdentity');
@@ -29,13 +29,13 @@ export function registerSharedIdentity(): void {
   overrideWasmKernel('Identity', MARK, (original): KernelFunc => (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     if (!enabled || x.dtype === 'string') return original(args);
-    (args.backend as WasmBackendInternals).incRef(x.dataId);
+    (args.backend as WasmBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
   overrideWasmKernel('Cast', CAST_MARK, (original): KernelFunc => (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { dtype } = args.attrs as { dtype: string };
-    const backend = args.backend as WasmBackendInternals;
+    const backend = args.backend as WasmBackend;
     if (dtype === 'bool' && (x.dtype === 'float32' || x.dtype === 'int32')) {
       const out = backend.makeOutput(x.shape, 'bool');
       const src = heapArray(backend, x);

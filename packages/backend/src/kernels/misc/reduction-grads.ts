@@ -24,7 +24,7 @@ import {
   type Tensor,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { heapF32, type WasmBackendInternals } from './wasm-heap.js';
+import { heapF32, type WasmBackend } from '../wasm-internals.js';
 
 /** Name of the broadcast kernel (ours; not a tfjs-core kernel name). */
 export const BROADCAST_REDUCED = 'DbBroadcastReduced';
@@ -46,7 +46,7 @@ export function broadcastPattern(reduced: number[], shape: number[]): 'leading' 
 }
 
 const broadcastReducedKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const wasm = backend as WasmBackendInternals;
+  const wasm = backend as WasmBackend;
   const { dy } = inputs as { dy: TensorInfo };
   const { shape, divisor } = attrs as unknown as { shape: number[]; divisor: number };
   const pattern = broadcastPattern(dy.shape, shape);

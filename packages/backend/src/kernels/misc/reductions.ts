@@ -9,7 +9,7 @@
  * original kernel, which is kept.
  */
 import { backend_util, util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, type WasmBackendInternals } from './wasm-heap.js';
+import { heapF32, type WasmBackend } from '../wasm-internals.js';
 import { columnSums, overrideWasmKernel } from './wasm-ops.js';
 
 /** Number of leading dims reduced, if `axis` is exactly a leading block of dims of size > 1; else -1. */
@@ -39,7 +39,7 @@ function makeLeadingReduction(original: KernelFunc, mean: boolean): KernelFunc {
     if (!enabled) return original(args);
     const { x } = args.inputs as { x: TensorInfo };
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const backend = args.backend as WasmBackendInternals;
+    const backend = args.backend as WasmBackend;
     if (x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return original(args);
     const lead = leadingReduction(x.shape, axis);
     if (lead <= 0) return original(args);

@@ -10,10 +10,10 @@
  * in float64 and rounded once, like the cpu backend's Sum kernel.
  */
 import { util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapArray, type WasmBackendInternals } from './wasm-heap.js';
+import { heapArray, type WasmBackend } from '../wasm-internals.js';
 
 export const unsortedSegmentSumKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const wasm = backend as WasmBackendInternals;
+  const wasm = backend as WasmBackend;
   const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
   const numSegments = Number((attrs as { numSegments: number }).numSegments);
   if (!Number.isInteger(numSegments) || numSegments < 0) {

@@ -1,6 +1,6 @@
 /**
- * Running the wasm backend's own kernels from inside ours, on TensorInfos (no engine, no tape, no tf.memory()
- * bookkeeping), and the column sums used by the fast reductions and the BatchNorm gradient.
+ * The column sums used by the fast reductions and the BatchNorm gradient, and replacing a wasm kernel while
+ * keeping its setup.
  *
  * Why column sums in JS: the wasm backend's Sum / Mean reduce innermost axes only; to reduce the leading axes of
  * an NHWC tensor (per-channel sums: BatchNorm statistics, bias gradients, broadcast gradients) they first transpose
@@ -14,33 +14,7 @@ import {
   unregisterKernel,
   type KernelConfig,
   type KernelFunc,
-  type NamedAttrMap,
-  type NamedTensorInfoMap,
-  type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import type { WasmBackendInternals } from './wasm-heap.js';
-
-/** Runs kernel `name` of the wasm backend; the caller owns (must free) the result. */
-export function runWasm(
-  backend: WasmBackendInternals,
-  name: string,
-  inputs: NamedTensorInfoMap,
-  attrs: NamedAttrMap = {},
-): TensorInfo {
-  const kernel = getKernel(name, 'wasm');
-  if (kernel == null) throw new Error(`@db/backend: the wasm backend has no '${name}' kernel registered`);
-  return kernel.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
-}
-
-/** Frees intermediates made by {@link runWasm} / makeOutput. Never pass an alias (it holds no reference). */
-export function free(backend: WasmBackendInternals, ...infos: (TensorInfo | null | undefined)[]): void {
-  for (const info of infos) if (info != null) backend.disposeData(info.dataId);
-}
-
-/** The same data seen with another shape: no copy and no reference, so never free an alias. */
-export function alias(info: TensorInfo, shape: number[]): TensorInfo {
-  return { dataId: info.dataId, shape, dtype: info.dtype };
-}
 
 /**
  * Column sums of a float32 [rows, cols] array in float64 (as the cpu backend's Sum accumulates in a JS number).
