@@ -8,6 +8,7 @@ export type { KeepProbSchedule } from './schedules/types.js';
 export { trainingProgress } from './schedules/progress.js';
 export { linearSchedule, type LinearScheduleOptions } from './schedules/linear.js';
 export { cosineSchedule, type CosineScheduleOptions } from './schedules/cosine.js';
+export type { RampOptions } from './schedules/ramp.js';
 export { constantSchedule } from './schedules/constant.js';
 export { stepwiseSchedule, type StepwiseScheduleOptions } from './schedules/stepwise.js';
 export { findDropBlockLayers, type DropBlockLayer } from './find-layers.js';

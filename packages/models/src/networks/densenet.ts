@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MASK_STREAM, SeedSequence, WEIGHT_STREAM } from '../init/seeds.js';
 import { applyRegularizer } from '../regularizer/layer.js';
-import type { RegularizerSpec } from '../regularizer/spec.js';
+import { apply, type BuildContext as Ctx } from './context.js';
 import { checkPositiveIntegers, resolveOptions, type NetworkOptions } from './options.js';
 
 /** Options of {@link densenet}. */
@@ -18,18 +18,6 @@ export interface DenseNetOptions extends NetworkOptions {
 
 /** DenseNet-121's dense layers per block. */
 export const DENSENET121_BLOCKS: readonly number[] = [6, 12, 24, 16];
-
-interface Ctx {
-  /** Seeds of the layer weights. */
-  seeds: SeedSequence;
-  /** Seeds of the regulariser masks, a separate stream so every form gets the same weights. */
-  maskSeeds: SeedSequence;
-  regularizer: RegularizerSpec;
-}
-
-function apply(layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]): tfl.SymbolicTensor {
-  return layer.apply(x) as tfl.SymbolicTensor;
-}
 
 function conv(ctx: Ctx, x: tfl.SymbolicTensor, filters: number, kernelSize: number, name: string, strides = 1) {
   return apply(

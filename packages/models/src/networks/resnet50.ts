@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { HEAD_STREAM, MASK_STREAM, SeedSequence, WEIGHT_STREAM } from '../init/seeds.js';
 import { applyRegularizer } from '../regularizer/layer.js';
 import type { RegularizerSpec } from '../regularizer/spec.js';
+import { apply, type BuildContext as Ctx } from './context.js';
 import { checkPositiveIntegers, resolveOptions, type NetworkOptions } from './options.js';
 
 /**
@@ -44,18 +45,6 @@ const STAGE_FILTERS: ReadonlyArray<readonly [number, number, number]> = [
  * smaller.
  */
 export const RESNET_BACKBONE_STRIDES = { C3: 8, C4: 16, C5: 32 } as const;
-
-interface Ctx {
-  /** Seeds of the layer weights. */
-  seeds: SeedSequence;
-  /** Seeds of the regulariser masks, a separate stream so every form gets the same weights. */
-  maskSeeds: SeedSequence;
-  regularizer: RegularizerSpec;
-}
-
-function apply(layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]): tfl.SymbolicTensor {
-  return layer.apply(x) as tfl.SymbolicTensor;
-}
 
 function conv(
   ctx: Ctx,

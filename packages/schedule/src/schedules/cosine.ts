@@ -1,20 +1,8 @@
-import {
-  assertFractionOpenClosed,
-  assertKeepProb,
-  assertOptionsObject,
-  assertProgress,
-} from '../validate.js';
+import { rampSchedule, type RampOptions } from './ramp.js';
 import type { KeepProbSchedule } from './types.js';
 
-/** Options of {@link cosineSchedule}. */
-export interface CosineScheduleOptions {
-  /** The keepProb reached at the end of the ramp, in (0, 1]. */
-  target: number;
-  /** The keepProb at the start of training, in (0, 1]. Default 1. */
-  start?: number;
-  /** The fraction of training, in (0, 1], at which the target is reached and then held. Default 1. */
-  rampFraction?: number;
-}
+/** Options of {@link cosineSchedule}: see {@link RampOptions}. */
+export type CosineScheduleOptions = RampOptions;
 
 /**
  * A half-cosine ramp from `start` to `target`:
@@ -26,15 +14,5 @@ export interface CosineScheduleOptions {
  * evaluated the linear schedule; this is the cosine shape learning-rate schedules use, offered as an alternative.
  */
 export function cosineSchedule(options: CosineScheduleOptions): KeepProbSchedule {
-  assertOptionsObject(options, 'cosineSchedule options');
-  const { target, start = 1, rampFraction = 1 } = options;
-  assertKeepProb(target, 'target');
-  assertKeepProb(start, 'start');
-  assertFractionOpenClosed(rampFraction, 'rampFraction');
-  return (progress: number): number => {
-    assertProgress(progress);
-    const t = Math.min(progress / rampFraction, 1);
-    if (t >= 1) return target;
-    return target + ((start - target) * (1 + Math.cos(Math.PI * t))) / 2;
-  };
+  return rampSchedule(options, 'cosineSchedule', (start, target, t) => target + ((start - target) * (1 + Math.cos(Math.PI * t))) / 2);
 }

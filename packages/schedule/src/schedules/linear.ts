@@ -1,23 +1,8 @@
-import {
-  assertFractionOpenClosed,
-  assertKeepProb,
-  assertOptionsObject,
-  assertProgress,
-} from '../validate.js';
+import { rampSchedule, type RampOptions } from './ramp.js';
 import type { KeepProbSchedule } from './types.js';
 
-/** Options of {@link linearSchedule}. */
-export interface LinearScheduleOptions {
-  /** The keepProb reached at the end of the ramp (the paper's keep_prob, e.g. 0.9), in (0, 1]. */
-  target: number;
-  /** The keepProb at the start of training, in (0, 1]. Default 1 (no dropping), as in the paper. */
-  start?: number;
-  /**
-   * The fraction of training, in (0, 1], at which the target is reached; from then on the target is held.
-   * Default 1: the ramp lasts the whole of training, as in the paper.
-   */
-  rampFraction?: number;
-}
+/** Options of {@link linearSchedule}: see {@link RampOptions}. */
+export type LinearScheduleOptions = RampOptions;
 
 /**
  * The paper's schedule: keepProb falls linearly from `start` (1.0) at the beginning of training to `target` at
@@ -40,15 +25,5 @@ export interface LinearScheduleOptions {
  * ```
  */
 export function linearSchedule(options: LinearScheduleOptions): KeepProbSchedule {
-  assertOptionsObject(options, 'linearSchedule options');
-  const { target, start = 1, rampFraction = 1 } = options;
-  assertKeepProb(target, 'target');
-  assertKeepProb(start, 'start');
-  assertFractionOpenClosed(rampFraction, 'rampFraction');
-  return (progress: number): number => {
-    assertProgress(progress);
-    const t = Math.min(progress / rampFraction, 1);
-    // At t = 1 return the target itself, not start + (target - start) * 1, which can be off by one ulp.
-    return t >= 1 ? target : start + (target - start) * t;
-  };
+  return rampSchedule(options, 'linearSchedule', (start, target, t) => start + (target - start) * t);
 }
