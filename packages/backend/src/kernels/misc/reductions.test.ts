@@ -21,7 +21,7 @@ describe('Sum / Mean over leading axes on wasm', () => {
   beforeAll(setupBackends);
 
   it('match cpu for NHWC per-channel reductions, keepDims or not, odd sizes', async () => {
-    for (const [shape, axes] of [[[3, 5, 7, 9], [0, 1, 2]], [[2, 3, 1, 5], [0, 1]], [[13, 6], [0]], [[5, 1, 1, 3], [0, 1, 2]]] as [number[], number[]][]) {
+    for (const [shape, axes] of [[[3, 5, 7, 9], [0, 1, 2]], [[2, 3, 1, 5], [0, 1]], [[13, 6], [0]], [[5, 1, 1, 3], [0, 1, 2]], [[2, 12, 9, 16], [0, 1, 2]], [[1, 7, 5, 3], [0, 1, 2]], [[4, 1, 6, 7], [0, 2]]] as [number[], number[]][]) {
       for (const keepDims of [false, true]) {
         await expectParity(() => [
           tf.sum(tf.randomNormal(shape, 3, 2, 'float32', 1), axes, keepDims),

@@ -2,8 +2,8 @@
  * Per-kernel profile of one training batch on wasm (tf.profile), upstream kernels vs this package's misc kernels,
  * measured alternately in one process (the machine is shared, so A/B/A/B and medians):
  * `tsx profile-train.ts [net=CustomNet] [batch=64] [rounds=3]`.
- * "upstream" = this package's misc kernels switched off (fused BatchNorm gradient, leading-axes Sum / Mean and
- * their gradients, shared Identity); the conv kernels stay on in both (without Conv2DBackpropFilter nothing trains).
+ * "upstream" = this package's misc kernels switched off (fused BatchNorm gradient and XNNPACK BatchNorm forward,
+ * leading-axes Sum / Mean and their gradients, shared Identity); the conv kernels stay on in both (without Conv2DBackpropFilter nothing trains).
  * Also prints process CPU ms per step (the machine is shared: CPU time is steadier than wall time).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -11,7 +11,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { classifierNet, customNet, denseNet, resNet, type TrainableNet } from './nets.js';
 import { registerWasmTrainingKernels } from '../../register.js';
 import { setFusedBatchNormGradEnabled } from '../batch-norm-grad.js';
-import { setFastReductionsEnabled } from '../reductions.js';
+import { setFastReductionsEnabled, setPooledReductionsEnabled } from '../reductions.js';
+import { setFastBatchNormEnabled } from '../batch-norm-forward.js';
 import { setReductionGradsEnabled } from '../reduction-grads.js';
 import { setSharedIdentityEnabled } from '../identity.js';
 
@@ -36,6 +37,8 @@ for (let round = 0; round < Number(roundsArg); round++) {
   for (const cfg of configs) {
     setFusedBatchNormGradEnabled(cfg === 'ours');
     setFastReductionsEnabled(cfg === 'ours');
+    setPooledReductionsEnabled(cfg === 'ours');
+    setFastBatchNormEnabled(cfg === 'ours');
     setReductionGradsEnabled(cfg === 'ours');
     setSharedIdentityEnabled(cfg === 'ours');
     await net.step(); // warm the configuration
