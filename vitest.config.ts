@@ -10,5 +10,8 @@ export default defineConfig({
     projects: ['packages/*', 'apps/*'],
     // tfjs is CPU-heavy and this machine has two cores: keep files from oversubscribing them.
     maxWorkers: 2,
+    // Under CI, also write a JSON report: .ci/run prints the plain 'N passed, N failed' closing line from it.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: 'node_modules/.vitest/results.json' },
   },
 });
