@@ -54,9 +54,26 @@ export function explicitPad(top: number, bottom: number, left: number, right: nu
   return [[0, 0], [top, bottom], [left, right], [0, 0]];
 }
 
-/**
- * Forward NHWC conv through the wasm backend's XNNPACK Conv2D kernel with explicit, non-negative padding.
- */
+/** A forward NHWC convolution kernel of the wasm backend (XNNPACK), run with explicit, non-negative padding. */
+function forward(
+  kernelName: 'Conv2D' | 'DepthwiseConv2dNative',
+  backend: WasmBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  strides: [number, number],
+  dilations: [number, number],
+  pads: [number, number, number, number],
+): TensorInfo {
+  return runWasmKernel(backend, kernelName, { x, filter }, {
+    strides,
+    dilations,
+    pad: explicitPad(...pads),
+    dataFormat: 'NHWC',
+    dimRoundingMode: undefined as unknown as string,
+  });
+}
+
+/** Forward NHWC conv through the wasm backend's XNNPACK Conv2D kernel with explicit, non-negative padding. */
 export function conv2dForward(
   backend: WasmBackend,
   x: TensorInfo,
@@ -65,13 +82,7 @@ export function conv2dForward(
   dilations: [number, number],
   pads: [number, number, number, number],
 ): TensorInfo {
-  return runWasmKernel(backend, 'Conv2D', { x, filter }, {
-    strides,
-    dilations,
-    pad: explicitPad(...pads),
-    dataFormat: 'NHWC',
-    dimRoundingMode: undefined as unknown as string,
-  });
+  return forward('Conv2D', backend, x, filter, strides, dilations, pads);
 }
 
 /** Forward NHWC depthwise conv through the wasm backend's XNNPACK kernel with explicit, non-negative padding. */
@@ -83,11 +94,5 @@ export function depthwiseForward(
   dilations: [number, number],
   pads: [number, number, number, number],
 ): TensorInfo {
-  return runWasmKernel(backend, 'DepthwiseConv2dNative', { x, filter }, {
-    strides,
-    dilations,
-    pad: explicitPad(...pads),
-    dataFormat: 'NHWC',
-    dimRoundingMode: undefined as unknown as string,
-  });
+  return forward('DepthwiseConv2dNative', backend, x, filter, strides, dilations, pads);
 }
