@@ -5,6 +5,7 @@
  * every layer *type* and wiring pattern of the full models is present.
  */
 import * as tf from '@tensorflow/tfjs';
+import { dropBlock2d } from '@db/tfjs-layer';
 
 export interface TrainableNet {
   name: string;
@@ -117,6 +118,14 @@ export function classifierNet(name: string, model: tf.LayersModel, batch: number
   };
 }
 
+/** One optimizer step on `loss`; resolves to the loss value (the returned scalar is disposed). */
+async function minimizeStep(optimizer: tf.Optimizer, loss: () => tf.Scalar): Promise<number> {
+  const l = optimizer.minimize(loss, true) as tf.Scalar;
+  const v = (await l.data())[0];
+  l.dispose();
+  return v;
+}
+
 /**
  * RetinaNet pieces (Lin et al. 2017, "Focal Loss for Dense Object Detection"): a strided conv backbone giving
  * C3..C5, an FPN (1x1 laterals, UpSampling2D nearest, Add, 3x3 output convs), shared class / box heads whose
@@ -196,12 +205,7 @@ export function retinaNet(inputSize: number, batch: number, width = 8, anchors =
 
   return {
     name: 'RetinaNet',
-    step: async () => {
-      const l = optimizer.minimize(loss, true) as tf.Scalar;
-      const v = (await l.data())[0];
-      l.dispose();
-      return v;
-    },
+    step: () => minimizeStep(optimizer, loss),
     dispose: () => {
       tf.dispose([x, labelT, posIdx, boxTargets]);
       optimizer.dispose();
@@ -211,12 +215,11 @@ export function retinaNet(inputSize: number, batch: number, width = 8, anchors =
 }
 
 /**
- * The DropBlock op (Ghiasi et al. 2018, Algorithm 1) in plain tf ops: Bernoulli(gamma) seeds via
- * randomUniform + less, grown into blockSize x blockSize blocks by a stride-1 'same' max pool, then
- * kept units rescaled by count / sum(mask). Followed by a conv so that the mask multiplication is on the
- * gradient path.
+ * The shipped DropBlock op (`dropBlock2d` of @db/tfjs-layer: seeds uploaded with sparseToDense, block expansion by
+ * an explicitly padded max pool, mask and rescale as one division) after a conv, so that its gradient is on the
+ * training path: the kernels a DropBlock layer needs in training are exactly the ones this net hits.
  */
-export function dropBlockNet(inputSize: number, batch: number, blockSize = 3, gamma = 0.1, seed = 5): TrainableNet {
+export function dropBlockNet(inputSize: number, batch: number, blockSize = 3, keepProb = 0.9, seed = 5): TrainableNet {
   // In a model (not a bare layer) so that dispose() works: tfjs-layers disposes only symbolically applied layers.
   const conv = tf.sequential({
     layers: [tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', inputShape: [inputSize, inputSize, 3] })],
@@ -227,22 +230,12 @@ export function dropBlockNet(inputSize: number, batch: number, blockSize = 3, ga
   const loss = () =>
     tf.tidy(() => {
       const h = conv.apply(x, { training: true }) as tf.Tensor4D;
-      const seeds = tf.cast(tf.less(tf.randomUniform(h.shape, 0, 1, 'float32', seed + call++), gamma), 'float32') as tf.Tensor4D;
-      const block = tf.maxPool(seeds, blockSize, 1, 'same');
-      const keep = tf.sub(1, block);
-      const scale = tf.div(tf.cast(tf.scalar(keep.size), 'float32'), tf.maximum(tf.sum(keep), 1));
-      const dropped = tf.mul(tf.mul(h, keep), scale);
-      const kept = tf.cast(tf.greater(keep, 0.5), 'float32');
-      return tf.add(tf.mean(tf.square(dropped)), tf.mul(1e-3, tf.sum(kept))) as tf.Scalar;
+      const dropped = dropBlock2d(h, { keepProb, blockSize, seed: seed + call++ });
+      return tf.mean(tf.square(dropped)) as tf.Scalar;
     });
   return {
     name: 'DropBlock',
-    step: async () => {
-      const l = optimizer.minimize(loss, true) as tf.Scalar;
-      const v = (await l.data())[0];
-      l.dispose();
-      return v;
-    },
+    step: () => minimizeStep(optimizer, loss),
     dispose: () => {
       x.dispose();
       optimizer.dispose();
