@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerConvKernels } from './index.js';
-import { convGrads, relativeError, seededValues } from './test-utils/parity.js';
+import { axisPhases } from './input_grad_phases.js';
+import { convGrads, nonZerosWhereZero, relativeError, seededInts, seededValues } from './test-utils/parity.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -214,5 +215,77 @@ describe('dilated Conv2DBackpropFilter on wasm', () => {
     expect(dw.shape).toEqual([k, k, ci, co]);
     expect(relativeError((await dw.data()) as Float32Array, refDw)).toBeLessThan(1e-4);
     tf.dispose([x, dy, dw]);
+  });
+});
+
+describe('input gradient when a large explicit pad leaves a phase no dy rows (issue 8, item 7)', () => {
+  beforeAll(() => registerConvKernels());
+
+  // Rows: input 2, filter 5, stride 2, leading pad 4, one output row (o = 0). dx row 1 collects dy[o] * w[k] over
+  // 2o + k - 4 = 1: tap 3 needs o = 1, tap 1 needs o = 2, and neither row exists. So phase 1 has taps but reads no dy
+  // row (its crop of dy is empty): an empty sum, zero.
+  it('marks that phase as without taps', () => {
+    const [even, odd] = axisPhases(2, 1, 5, 2, 1, 4);
+    expect(even.taps).toEqual([4, 2, 0]);
+    expect(odd).toMatchObject({ phase: 1, count: 1, taps: [] });
+  });
+
+  it('writes zeros there: x [1,2,3,2], filter [5,1,2,3], strides [2,1], pad [[0,0],[4,0],[0,0],[0,0]]', async () => {
+    const conv = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.conv2d(x, w, [2, 1], [[0, 0], [4, 0], [0, 0], [0, 0]]);
+    const ref = await convGrads('cpu', [1, 2, 3, 2], [5, 1, 2, 3], conv, 77);
+    const got = await convGrads('wasm', [1, 2, 3, 2], [5, 1, 2, 3], conv, 77);
+    // The cpu gradient of input row 1 (the last 6 values) is exactly zero.
+    expect(Array.from(ref.dx.subarray(6))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from(got.dx.subarray(6))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(relativeError(got.dx, ref.dx)).toBeLessThan(1e-4);
+    expect(relativeError(got.dw, ref.dw)).toBeLessThan(1e-4);
+  });
+});
+
+describe('parity fuzz over explicit paddings, pads up to 6 with kernels up to 5 (seeded)', () => {
+  beforeAll(() => registerConvKernels());
+
+  interface FuzzCase {
+    x: [number, number, number, number];
+    k: [number, number];
+    out: number;
+    strides: [number, number];
+    pad: [[number, number], [number, number], [number, number], [number, number]];
+  }
+  /** A random geometry; the trailing pads are raised where needed so that at least one output row / column exists. */
+  function fuzzCase(seed: number, depthwise: boolean): FuzzCase {
+    const int = seededInts(seed, 14);
+    const x: FuzzCase['x'] = [int(1, 2), int(1, 7), int(1, 7), int(1, 3)];
+    const k: FuzzCase['k'] = [int(1, 5), int(1, 5)];
+    const out = depthwise ? int(1, 2) : int(1, 3);
+    // tfjs refuses unequal depthwise strides.
+    const strides: FuzzCase['strides'] = depthwise ? [int(1, 3), 0] : [int(1, 3), int(1, 3)];
+    if (depthwise) strides[1] = strides[0];
+    const [top, left] = [int(0, 6), int(0, 6)];
+    const bottom = Math.max(int(0, 6), k[0] - x[1] - top);
+    const right = Math.max(int(0, 6), k[1] - x[2] - left);
+    return { x, k, out, strides, pad: [[0, 0], [top, bottom], [left, right], [0, 0]] };
+  }
+  const name = (c: FuzzCase) => `x ${c.x.join('x')}, k ${c.k.join('x')}, stride ${c.strides.join(',')}, pad ${JSON.stringify(c.pad.slice(1, 3))}`;
+
+  async function expectParity(c: FuzzCase, wShape: number[], conv: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D, seed: number) {
+    const ref = await convGrads('cpu', c.x, wShape, conv, seed);
+    const got = await convGrads('wasm', c.x, wShape, conv, seed);
+    expect(got.dxShape).toEqual(ref.dxShape);
+    expect(got.dwShape).toEqual(ref.dwShape);
+    expect(relativeError(got.dx, ref.dx)).toBeLessThan(1e-4);
+    expect(relativeError(got.dw, ref.dw)).toBeLessThan(1e-4);
+    expect(nonZerosWhereZero(got.dx, ref.dx)).toBe(0);
+    expect(nonZerosWhereZero(got.dw, ref.dw)).toBe(0);
+  }
+
+  const conv2dFuzz = Array.from({ length: 40 }, (_, i) => fuzzCase(5000 + i, false));
+  it.each(conv2dFuzz.map((c, i) => [name(c), c, i] as const))('conv2d %s', async (_name, c, i) => {
+    await expectParity(c, [c.k[0], c.k[1], c.x[3], c.out], (x, w) => tf.conv2d(x, w, c.strides, c.pad), 5000 + i);
+  });
+
+  const depthwiseFuzz = Array.from({ length: 20 }, (_, i) => fuzzCase(6000 + i, true));
+  it.each(depthwiseFuzz.map((c, i) => [name(c), c, i] as const))('depthwiseConv2d %s', async (_name, c, i) => {
+    await expectParity(c, [c.k[0], c.k[1], c.x[3], c.out], (x, w) => tf.depthwiseConv2d(x, w, c.strides, c.pad), 6000 + i);
   });
 });

@@ -49,6 +49,12 @@ export function axisPhases(inSize: number, outSize: number, k: number, s: number
     // (s = 1: q = p); the trailing pad makes the output exactly `count` long.
     const padBefore = (m - 1) * d - q;
     const padAfter = count + (m - 1) * d - outSize - padBefore;
+    // dy rows the sub-conv reads once the negative pads are cropped: [max(0, q - (m-1)d), min(outSize, count + q)).
+    // A large explicit pad can leave none: every tap of this class lands in the padding, so it is all zeros like a
+    // class without taps (running the conv on an empty dy would leave its output, and so dx, unwritten: issue 8,
+    // item 7).
+    const rowsRead = outSize - Math.max(0, -padBefore) - Math.max(0, -padAfter);
+    if (rowsRead <= 0) taps.length = 0;
     phases.push({ phase: a, count, taps, padBefore, padAfter });
   }
   return phases;
@@ -80,14 +86,15 @@ export function inputGradByPhases(backend: WasmBackend, dy: TensorInfo, spec: Ph
   const cols = axisPhases(w, wo, spec.filterWidth, spec.strideWidth, spec.dilationWidth, spec.padLeft);
   const dil: [number, number] = [spec.dilationHeight, spec.dilationWidth];
 
-  if (rows.length === 1 && cols.length === 1) return runPhase(backend, dy, rows[0], cols[0], spec, dil);
+  const hasTaps = (r: AxisPhase, q: AxisPhase) => r.count > 0 && q.count > 0 && r.taps.length > 0 && q.taps.length > 0;
+  if (rows.length === 1 && cols.length === 1 && hasTaps(rows[0], cols[0])) return runPhase(backend, dy, rows[0], cols[0], spec, dil);
 
   const dx = allocate(backend, [n, h, w, c]);
   const allCovered = rows.every((r) => r.count === 0 || r.taps.length > 0) && cols.every((q) => q.count === 0 || q.taps.length > 0);
   if (!allCovered) backend.wasm.HEAPF32.fill(0, heapIndex(backend, dx), heapIndex(backend, dx) + n * h * w * c);
   for (const rp of rows) {
     for (const cp of cols) {
-      if (rp.count === 0 || cp.count === 0 || rp.taps.length === 0 || cp.taps.length === 0) continue;
+      if (!hasTaps(rp, cp)) continue;
       const part = runPhase(backend, dy, rp, cp, spec, dil);
       // Scatter the phase's rows into every s-th row / column of dx, one contiguous channel vector at a time.
       const heap = backend.wasm.HEAPF32;

@@ -61,3 +61,25 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
   }
   return scale === 0 ? diff : diff / scale;
 }
+
+/**
+ * How many positions hold a non-zero value in `a` where the reference `b` is exactly 0. An exact 0 in the cpu
+ * reference is an empty sum (no filter tap reaches that position); the wasm kernels must write 0 there too.
+ * {@link relativeError} cannot see a stray value of 1e-40 (uninitialised heap memory read as float32).
+ */
+export function nonZerosWhereZero(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
+  let count = 0;
+  for (let i = 0; i < a.length; i++) if (b[i] === 0 && a[i] !== 0) count++;
+  return count;
+}
+
+/** Seeded integers in [lo, hi], one per call of the returned function (from {@link seededValues}). */
+export function seededInts(seed: number, count: number): (lo: number, hi: number) => number {
+  const u = seededValues(seed, count);
+  let next = 0;
+  return (lo, hi) => {
+    if (next >= u.length) throw new RangeError(`seededInts: more than count ${count} draws`);
+    return lo + Math.min(hi - lo, Math.floor(((u[next++] + 1) / 2) * (hi - lo + 1)));
+  };
+}
