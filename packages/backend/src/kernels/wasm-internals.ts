@@ -9,7 +9,9 @@
  * `tf.memory()`.
  *
  * Tensor values live in the wasm heap at `dataIdMap.get(dataId).memoryOffset`; `makeOutput` mallocs a new tensor
- * there. Heap views go stale when the heap grows (malloc may grow it), so kernels allocate their outputs first and
+ * there. That offset is an unsigned 32-bit byte address (the heap grows to 4 GiB): read it with {@link byteOffset}
+ * only, and never put it through signed 32-bit arithmetic (`>> 2`, `| 0`), which turns every address above 2 GiB
+ * negative (tensors there would read NaN, drop writes and copy over unrelated memory). Heap views go stale when the heap grows (malloc may grow it), so kernels allocate their outputs first and
  * take views afterwards.
  */
 import {
@@ -56,21 +58,31 @@ export function alias(info: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: info.dataId, shape, dtype: info.dtype };
 }
 
+/**
+ * Byte address of a tensor's first value in the wasm heap, as an unsigned 32-bit number. tfjs-backend-wasm stores
+ * `_malloc(n) >>> 0` (backend_wasm.ts: "`>>> 0` is needed for above 2GB allocations"); `>>> 0` here as well keeps
+ * an offset that reached `makeOutput` from C++ (a signed i32) on the same footing.
+ */
+export function byteOffset(backend: WasmBackend, info: TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data == null) throw new Error('@db/backend: tensor data is not on the wasm backend');
+  return data.memoryOffset >>> 0;
+}
+
 export type HeapArray = Float32Array | Int32Array | Uint8Array;
 
 /** A typed view (float32 / int32 / bool as uint8) of a tensor's values on the heap; valid until the next malloc. */
 export function heapArray(backend: WasmBackend, info: TensorInfo): HeapArray {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (data == null) throw new Error('@db/backend: tensor data is not on the wasm backend');
+  const offset = byteOffset(backend, info);
   const buffer = backend.wasm.HEAPU8.buffer;
   const size = util.sizeFromShape(info.shape);
   switch (info.dtype) {
     case 'float32':
-      return new Float32Array(buffer, data.memoryOffset, size);
+      return new Float32Array(buffer, offset, size);
     case 'int32':
-      return new Int32Array(buffer, data.memoryOffset, size);
+      return new Int32Array(buffer, offset, size);
     case 'bool':
-      return new Uint8Array(buffer, data.memoryOffset, size);
+      return new Uint8Array(buffer, offset, size);
     default:
       throw new Error(`@db/backend: dtype '${info.dtype}' has no wasm heap representation`);
   }

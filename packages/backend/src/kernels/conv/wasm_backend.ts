@@ -3,7 +3,7 @@
  * (../wasm-internals.ts: the backend's fields, running its kernels, releasing intermediates).
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { runWasmKernel, type WasmBackend } from '../wasm-internals.js';
+import { byteOffset, runWasmKernel, type WasmBackend } from '../wasm-internals.js';
 
 export { alias, release, runWasmKernel, type WasmBackend } from '../wasm-internals.js';
 
@@ -15,11 +15,11 @@ export function allocate(backend: WasmBackend, shape: number[]): TensorInfo {
 /**
  * Index (in float32 elements) of a tensor's first value inside `backend.wasm.HEAPF32`. Views of the heap go stale
  * when the heap grows, so callers re-read `backend.wasm.HEAPF32` after every allocation or kernel call.
+ * A division, not `>> 2`: the byte offset is unsigned and reaches 4 GiB, and a signed shift makes every index above
+ * 2 GiB negative (issue 8, item 1). malloc aligns to 8 bytes, so the quotient is exact.
  */
 export function heapIndex(backend: WasmBackend, info: TensorInfo): number {
-  const data = backend.dataIdMap.get(info.dataId);
-  if (data == null) throw new Error('@db/backend: tensor data is not on the wasm backend');
-  return data.memoryOffset >> 2;
+  return byteOffset(backend, info) / Float32Array.BYTES_PER_ELEMENT;
 }
 
 /** A view of a float32 tensor's values on the heap (valid until the next allocation). */
@@ -36,9 +36,7 @@ export function heapView(backend: WasmBackend, info: TensorInfo): Float32Array {
  * tensor. Release it with {@link releaseView} only (disposeData would free memory the view does not own).
  */
 export function view(backend: WasmBackend, base: TensorInfo, offset: number, shape: number[]): TensorInfo {
-  const data = backend.dataIdMap.get(base.dataId);
-  if (data == null) throw new Error('@db/backend: tensor data is not on the wasm backend');
-  return backend.makeOutput(shape, 'float32', data.memoryOffset + 4 * offset);
+  return backend.makeOutput(shape, 'float32', byteOffset(backend, base) + Float32Array.BYTES_PER_ELEMENT * offset);
 }
 
 /** Forgets a {@link view}: drops its id (and any XNNPACK operator cached on it) without freeing the memory. */
