@@ -295,7 +295,8 @@ describe('KERAS_RESNET50_NOTOP_WEIGHTS and the Keras names', () => {
 
   it("describes Keras' release asset for a downloader", () => {
     const w = KERAS_RESNET50_NOTOP_WEIGHTS;
-    expect(w.url.endsWith(`/${w.fileName}`)).toBe(true);
+    expect(w.urls[0]).toBe(w.url);
+    for (const url of w.urls) expect(url.startsWith('https://') && url.endsWith(`/${w.fileName}`), url).toBe(true);
     expect(w.checksum.algorithm).toBe('md5');
     expect(w.checksum.hex).toMatch(/^[0-9a-f]{32}$/);
   });

@@ -8,8 +8,18 @@
 export const KERAS_RESNET50_NOTOP_WEIGHTS = {
   /** The file name Keras caches it under (`~/.keras/models/`). */
   fileName: 'resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5',
-  /** Keras' release asset. */
+  /** Keras' release asset (`keras.applications.ResNet50` since Keras 2.3 / TF 2 downloads it from here). */
   url: 'https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5',
+  /**
+   * Where to try, in order (@db/datasets' `downloadFile` takes such a list): Keras' URL, then keras-applications
+   * 1.0.8's GitHub release of the file, published with the same md5 (`keras_applications/resnet_common.py`).
+   * Not the older fchollet/deep-learning-models v0.2 file (md5 a268eb855778b3df3c7506639542a6af), which Keras 2.2
+   * used: different bytes, but it loads too, its layer names being @db/models' own.
+   */
+  urls: [
+    'https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5',
+    'https://github.com/keras-team/keras-applications/releases/download/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5',
+  ],
   /** The published hash of the file's bytes (same shape as @db/datasets' `Checksum`). */
   checksum: { algorithm: 'md5', hex: '4d473c1dd8becc155b73f8504c6f6626' },
   /**
