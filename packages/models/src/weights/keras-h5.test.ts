@@ -8,6 +8,7 @@ import { regularizer } from '../regularizer/spec.js';
 import { useWasmTraining } from '../test-utils/backend.js';
 import { sameValues, weightValues } from '../test-utils/data.js';
 import { writeKerasH5, type LayerToWrite } from '../test-utils/keras-h5-writer.js';
+import { h5wasm, memoryFs, scratchPath } from './hdf5.js';
 import { loadKerasWeights } from './keras-h5.js';
 import { KERAS_RESNET50_NOTOP_WEIGHTS, kerasApplicationsName } from './keras-resnet50.js';
 
@@ -261,7 +262,6 @@ describe('loadKerasWeights', () => {
     );
     // An HDF5 file that is not a Keras weights file.
     const plain = await writeKerasH5([], {});
-    const { memoryFs, h5wasm, scratchPath } = await import('./hdf5.js');
     const h5 = await h5wasm();
     const fs = await memoryFs();
     const path = scratchPath();
