@@ -1,7 +1,8 @@
 /**
  * @packageDocumentation
  * The DropBlock report's networks for TensorFlow.js: CustomNet, ResNet-50 (and its C3..C5 backbone for RetinaNet)
- * and DenseNet, each built with none, Dropout, SpatialDropout or DropBlock as a parameter.
+ * and DenseNet, each built with none, Dropout, SpatialDropout or DropBlock as a parameter; Keras HDF5 weights
+ * (ImageNet ResNet-50) loaded into them by layer name.
  */
 export {
   regularizer,
@@ -37,3 +38,5 @@ export {
 } from './networks/resnet50.js';
 export { densenet, DENSENET121_BLOCKS, type DenseNetOptions } from './networks/densenet.js';
 export { buildNetwork, type AnyNetworkOptions } from './networks/build.js';
+export { loadKerasWeights, type LoadKerasWeightsOptions, type KerasWeightsReport } from './weights/keras-h5.js';
+export { KERAS_RESNET50_NOTOP_WEIGHTS } from './weights/keras-resnet50.js';

@@ -150,6 +150,22 @@ describe('resnet50', () => {
     expect(() => resnet50({ inputShape: CIFAR, numClasses: 10, stem: 'tiny' as never })).toThrow(/stem/);
     expect(() => resnet50({ inputShape: CIFAR, numClasses: 10, stageBlocks: [1, 1, 1] as never })).toThrow(/stageBlocks/);
     expect(() => resnet50({ inputShape: CIFAR, numClasses: 10, stageBlocks: [1, 0, 1, 1] })).toThrow(/stageBlocks/);
+    for (const bad of [0, -1e-5, Number.NaN, Number.POSITIVE_INFINITY, '1e-5']) {
+      expect(() => resnet50({ inputShape: CIFAR, numClasses: 10, batchNormEpsilon: bad as number })).toThrow(
+        `batchNormEpsilon must be a positive finite number, got ${String(bad)}`,
+      );
+    }
+  });
+
+  it("sets every BatchNormalization's epsilon: 1e-3 by default, Keras ResNet50's 1.001e-5 on request", () => {
+    const epsilons = (model: tf.LayersModel) =>
+      new Set(model.layers.filter((l) => l.getClassName() === 'BatchNormalization').map((l) => l.getConfig()['epsilon']));
+    const plain = resnet50Backbone({ inputShape: CIFAR, stageBlocks: [1, 1, 1, 1] });
+    const keras = resnet50({ inputShape: CIFAR, numClasses: 10, stageBlocks: [1, 1, 1, 1], batchNormEpsilon: 1.001e-5 });
+    expect(epsilons(plain)).toEqual(new Set([1e-3]));
+    expect(epsilons(keras)).toEqual(new Set([1.001e-5]));
+    plain.dispose();
+    keras.dispose();
   });
 });
 

@@ -23,10 +23,19 @@ export interface ResNetOptions extends NetworkOptions {
    * give a shallower network of the same design (e.g. `[1, 1, 1, 1]` for quick CPU checks).
    */
   stageBlocks?: readonly [number, number, number, number];
+  /**
+   * Epsilon of every BatchNormalization. Default 1e-3 (Keras' and TF.js' default, which the report's code used).
+   * Keras' `keras.applications.ResNet50`, whose ImageNet weights {@link loadKerasWeights} loads, uses 1.001e-5
+   * ({@link KERAS_RESNET50_NOTOP_WEIGHTS}`.batchNormEpsilon`): pass that to compute exactly its features.
+   */
+  batchNormEpsilon?: number;
 }
 
 /** Options of {@link resnet50Backbone}: no classifier, so no `numClasses`. */
 export type ResNetBackboneOptions = Omit<ResNetOptions, 'numClasses'>;
+
+/** BatchNormalization's epsilon in Keras' and TF.js' `BatchNormalization` (the report's code kept it). */
+const DEFAULT_BN_EPSILON = 1e-3;
 
 /** ResNet-50's bottleneck blocks per stage. */
 export const RESNET50_STAGE_BLOCKS: readonly [number, number, number, number] = [3, 4, 6, 3];
@@ -45,6 +54,11 @@ const STAGE_FILTERS: ReadonlyArray<readonly [number, number, number]> = [
  * smaller.
  */
 export const RESNET_BACKBONE_STRIDES = { C3: 8, C4: 16, C5: 32 } as const;
+
+/** The build context plus ResNet's BatchNorm epsilon. */
+interface ResNetCtx extends Ctx {
+  batchNormEpsilon: number;
+}
 
 function conv(
   ctx: Ctx,
@@ -69,8 +83,8 @@ function conv(
   );
 }
 
-function bn(x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {
-  return apply(tfl.layers.batchNormalization({ axis: 3, name }), x);
+function bn(ctx: ResNetCtx, x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {
+  return apply(tfl.layers.batchNormalization({ axis: 3, epsilon: ctx.batchNormEpsilon, name }), x);
 }
 
 function relu(x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {
@@ -89,7 +103,7 @@ function blockLetter(index: number): string {
  * ResNet50 (ResNet v1).
  */
 function bottleneck(
-  ctx: Ctx,
+  ctx: ResNetCtx,
   x: tfl.SymbolicTensor,
   filters: readonly [number, number, number],
   stride: number,
@@ -99,22 +113,22 @@ function bottleneck(
 ): tfl.SymbolicTensor {
   const [f1, f2, f3] = filters;
   let y = conv(ctx, x, f1, 1, stride, 'valid', `res${base}_branch2a`);
-  y = bn(y, `bn${base}_branch2a`);
+  y = bn(ctx, y, `bn${base}_branch2a`);
   y = relu(y, `res${base}_branch2a_relu`);
   y = applyRegularizer(y, ctx.regularizer, `res${base}_branch2a_drop`, ctx.maskSeeds);
 
   y = conv(ctx, y, f2, 3, 1, 'same', `res${base}_branch2b`);
-  y = bn(y, `bn${base}_branch2b`);
+  y = bn(ctx, y, `bn${base}_branch2b`);
   y = relu(y, `res${base}_branch2b_relu`);
   y = applyRegularizer(y, ctx.regularizer, `res${base}_branch2b_drop`, ctx.maskSeeds);
 
   y = conv(ctx, y, f3, 1, 1, 'valid', `res${base}_branch2c`);
-  y = bn(y, `bn${base}_branch2c`);
+  y = bn(ctx, y, `bn${base}_branch2c`);
 
   let shortcut = x;
   if (projection) {
     shortcut = conv(ctx, x, f3, 1, stride, 'valid', `res${base}_branch1`);
-    shortcut = bn(shortcut, `bn${base}_branch1`);
+    shortcut = bn(ctx, shortcut, `bn${base}_branch1`);
   }
   const sum = apply(tfl.layers.add({ name: `res${base}_add` }), [y, shortcut]);
   return relu(sum, outName);
@@ -132,24 +146,26 @@ function resnetTrunk(
   seed: number,
   stem: ResNetStem,
   stageBlocks: number[],
+  batchNormEpsilon: number,
 ): Trunk {
-  const ctx: Ctx = {
+  const ctx: ResNetCtx = {
     seeds: new SeedSequence(seed, WEIGHT_STREAM),
     maskSeeds: new SeedSequence(seed, MASK_STREAM),
     regularizer,
+    batchNormEpsilon,
   };
   const input = tfl.input({ shape: inputShape, name: 'input' });
   let x: tfl.SymbolicTensor;
   if (stem === 'imagenet') {
     x = apply(tfl.layers.zeroPadding2d({ padding: 3, name: 'conv1_pad' }), input);
     x = conv(ctx, x, 64, 7, 2, 'valid', 'conv1');
-    x = bn(x, 'bn_conv1');
+    x = bn(ctx, x, 'bn_conv1');
     x = relu(x, 'conv1_relu');
     x = apply(tfl.layers.zeroPadding2d({ padding: 1, name: 'pool1_pad' }), x);
     x = apply(tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, name: 'pool1' }), x);
   } else if (stem === 'small') {
     x = conv(ctx, input, 64, 3, 1, 'same', 'conv1');
-    x = bn(x, 'bn_conv1');
+    x = bn(ctx, x, 'bn_conv1');
     x = relu(x, 'conv1_relu');
   } else {
     throw new RangeError(`stem must be 'imagenet' or 'small', got ${String(stem)}`);
@@ -180,7 +196,11 @@ function resolveResNet(options: ResNetOptions, requireClasses: boolean) {
   const resolved = resolveOptions(options, requireClasses);
   const stem = options.stem ?? 'imagenet';
   const stageBlocks = checkPositiveIntegers(options.stageBlocks ?? RESNET50_STAGE_BLOCKS, 'stageBlocks', 4);
-  return { ...resolved, stem, stageBlocks };
+  const batchNormEpsilon = options.batchNormEpsilon ?? DEFAULT_BN_EPSILON;
+  if (typeof batchNormEpsilon !== 'number' || !(batchNormEpsilon > 0) || !Number.isFinite(batchNormEpsilon)) {
+    throw new RangeError(`batchNormEpsilon must be a positive finite number, got ${String(batchNormEpsilon)}`);
+  }
+  return { ...resolved, stem, stageBlocks, batchNormEpsilon };
 }
 
 /**
@@ -207,8 +227,11 @@ function resolveResNet(options: ResNetOptions, requireClasses: boolean) {
  * ```
  */
 export function resnet50(options: ResNetOptions): tfl.LayersModel {
-  const { inputShape, numClasses, regularizer, seed, stem, stageBlocks } = resolveResNet(options, true);
-  const trunk = resnetTrunk(inputShape, regularizer, seed, stem, stageBlocks);
+  const { inputShape, numClasses, regularizer, seed, stem, stageBlocks, batchNormEpsilon } = resolveResNet(
+    options,
+    true,
+  );
+  const trunk = resnetTrunk(inputShape, regularizer, seed, stem, stageBlocks, batchNormEpsilon);
   const seeds = new SeedSequence(seed, HEAD_STREAM);
   let x = apply(tfl.layers.globalAveragePooling2d({ name: 'avg_pool' }), trunk.stages[3]);
   x = apply(
@@ -230,12 +253,24 @@ export function resnet50(options: ResNetOptions): tfl.LayersModel {
  * FPN. The model's outputs are `[C3, C4, C5]`, in that order, and the layers producing them are named `C3`, `C4`,
  * `C5`. The regulariser is placed as in {@link resnet50}; the weights are identical to a `resnet50` built with the
  * same options and seed.
+ *
+ * @example
+ * ```ts
+ * // RetinaNet's backbone from Keras' ImageNet weights (the file of KERAS_RESNET50_NOTOP_WEIGHTS, already on disk),
+ * // with Keras' BatchNorm epsilon so that it computes Keras' features; inputs preprocessed as Keras' ResNet50 expects.
+ * const backbone = resnet50Backbone({
+ *   inputShape: [512, 512, 3],
+ *   regularizer: regularizer.dropBlock(7, 0.9),
+ *   batchNormEpsilon: KERAS_RESNET50_NOTOP_WEIGHTS.batchNormEpsilon,
+ * });
+ * await loadKerasWeights(backbone, 'resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5');
+ * ```
  */
 export function resnet50Backbone(options: ResNetBackboneOptions): tfl.LayersModel {
-  const { inputShape, regularizer, seed, stem, stageBlocks } = resolveResNet(
+  const { inputShape, regularizer, seed, stem, stageBlocks, batchNormEpsilon } = resolveResNet(
     { ...options, numClasses: 0 } as ResNetOptions,
     false,
   );
-  const trunk = resnetTrunk(inputShape, regularizer, seed, stem, stageBlocks);
+  const trunk = resnetTrunk(inputShape, regularizer, seed, stem, stageBlocks, batchNormEpsilon);
   return tfl.model({ inputs: trunk.input, outputs: trunk.stages.slice(1), name: 'resnet50_backbone' });
 }
