@@ -3,8 +3,11 @@
  * ~7 objects and 100 detections per image (jittered copies of the objects, wrong classes and random boxes).
  * One process, one thread; prints the wall and CPU time of each repeat (validation included) and the mAP.
  *
- * Options: --images 5000  --dets 100  --repeats 3  --seed 1
+ * Options: --images 5000  --dets 100  --repeats 3  --seed 1  --out DIR (also write DIR/instances.json and
+ * DIR/detections.json, e.g. to run pycocotools or `coco-eval` on the same set)
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateCoco, type CocoDetection, type CocoGroundTruth, type CocoGroundTruthAnnotation } from '../src/index.js';
 
@@ -14,6 +17,7 @@ const { values } = parseArgs({
     dets: { type: 'string', default: '100' },
     repeats: { type: 'string', default: '3' },
     seed: { type: 'string', default: '1' },
+    out: { type: 'string' },
   },
 });
 const imageCount = Number(values.images);
@@ -64,6 +68,10 @@ for (const image of images) {
   }
 }
 const groundTruth: CocoGroundTruth = { images, categories, annotations };
+if (values.out !== undefined) {
+  writeFileSync(path.join(values.out, 'instances.json'), JSON.stringify(groundTruth));
+  writeFileSync(path.join(values.out, 'detections.json'), JSON.stringify(detections));
+}
 
 console.log(`coco-eval bench: ${imageCount} images, ${annotations.length} objects, ${detections.length} detections, 80 categories`);
 for (let r = 0; r < Number(values.repeats); r++) {

@@ -12,6 +12,7 @@ export { boxIou } from './eval/iou.js';
 export type {
   CocoDetection,
   CocoEvalOptions,
+  CocoEvalParams,
   CocoEvalResult,
   CocoGroundTruth,
   CocoGroundTruthAnnotation,

@@ -6,10 +6,10 @@ import { compareCase, type ReferenceFile } from './test-utils/reference.js';
 /**
  * Live comparison with pycocotools: scripts/coco-reference.py draws fresh seeded cases (other seeds than the
  * committed fixture), scores them with pycocotools, and every number is compared. Runs only where
- * /usr/bin/python3 can import pycocotools; COCO_REFERENCE_SEED / COCO_REFERENCE_COUNT (and COCO_REFERENCE_LARGE=1,
+ * /usr/bin/python3 (or COCO_REFERENCE_PYTHON) can import pycocotools; COCO_REFERENCE_SEED / COCO_REFERENCE_COUNT (and COCO_REFERENCE_LARGE=1,
  * COCO_REFERENCE_LARGE_COUNT) widen a run by hand.
  */
-const PYTHON = '/usr/bin/python3';
+const PYTHON = process.env.COCO_REFERENCE_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../scripts/coco-reference.py', import.meta.url));
 const probe = spawnSync(PYTHON, ['-c', 'import pycocotools.cocoeval'], { encoding: 'utf8' });
 const available = probe.status === 0;

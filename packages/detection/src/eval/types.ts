@@ -76,6 +76,26 @@ export interface CocoEvalOptions {
   iouThrs?: readonly number[];
 }
 
+/** The evaluation parameters as pycocotools' `Params` holds them after `evaluate()`. */
+export interface CocoEvalParams {
+  /** Images evaluated, ascending. */
+  imgIds: number[];
+  /** Categories evaluated, ascending (the K axis when `useCats`). */
+  catIds: number[];
+  /** Whether detections must have the ground truth's category to match. */
+  useCats: boolean;
+  /** IoU thresholds (the T axis). */
+  iouThrs: number[];
+  /** Recall thresholds `np.linspace(0, 1, 101)` (the R axis). */
+  recThrs: number[];
+  /** Detections kept per image, ascending (the M axis). */
+  maxDets: number[];
+  /** Area ranges `[min, max]`, both inclusive, of the `area` field (the A axis). */
+  areaRng: [number, number][];
+  /** Their labels: all, small, medium, large. */
+  areaRngLbl: string[];
+}
+
 /** What {@link evaluateCoco} returns. */
 export interface CocoEvalResult {
   /**
@@ -97,14 +117,5 @@ export interface CocoEvalResult {
   /** The dimensions `[T, R, K, A, M]`. */
   counts: [number, number, number, number, number];
   /** The parameters used, after sorting and de-duplication (K follows `catIds`; with `useCats: false` K is 1). */
-  params: {
-    imgIds: number[];
-    catIds: number[];
-    useCats: boolean;
-    iouThrs: number[];
-    recThrs: number[];
-    maxDets: number[];
-    areaRng: [number, number][];
-    areaRngLbl: string[];
-  };
+  params: CocoEvalParams;
 }

@@ -3,7 +3,7 @@
  * evaluation itself allocates no object per box or per pair. Every error names the record: its array, its index
  * and, for annotations, its id.
  */
-import type { CocoDetection, CocoEvalOptions, CocoGroundTruth } from './types.js';
+import type { CocoDetection, CocoEvalOptions, CocoEvalParams, CocoGroundTruth } from './types.js';
 
 /** Ground-truth objects as columns; `image`/`category` are the indices of their ids in the id tables. */
 export interface GroundTruthTable {
@@ -39,17 +39,8 @@ export interface DetectionTable {
   category: Int32Array;
 }
 
-/** The evaluation parameters after validation, as pycocotools' `Params` holds them after `evaluate()`. */
-export interface ResolvedParams {
-  imgIds: number[];
-  catIds: number[];
-  useCats: boolean;
-  iouThrs: number[];
-  recThrs: number[];
-  maxDets: number[];
-  areaRng: [number, number][];
-  areaRngLbl: string[];
-}
+/** The evaluation parameters after validation (pycocotools' `Params` after `evaluate()`). */
+export type ResolvedParams = CocoEvalParams;
 
 /**
  * numpy's `linspace(start, stop, num)` value by value (`i * ((stop - start) / (num - 1)) + start`, the last one
