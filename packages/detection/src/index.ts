@@ -5,3 +5,17 @@
  * evaluator that reproduces pycocotools' COCOeval for bounding boxes.
  */
 export const DETECTION_PACKAGE = '@db/detection';
+
+// COCO evaluation (pycocotools' COCOeval for boxes) ------------------------------------------------------------
+export { evaluateCoco } from './eval/coco-eval.js';
+export { boxIou } from './eval/iou.js';
+export type {
+  CocoDetection,
+  CocoEvalOptions,
+  CocoEvalParams,
+  CocoEvalResult,
+  CocoGroundTruth,
+  CocoGroundTruthAnnotation,
+  CocoGroundTruthCategory,
+  CocoGroundTruthImage,
+} from './eval/types.js';
