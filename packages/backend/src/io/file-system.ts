@@ -81,12 +81,13 @@ async function saveToDirectory(dir: string, artifacts: io.ModelArtifacts): Promi
   if (weights.byteLength !== expected) {
     throw new RangeError(`saving to ${FILE_SCHEME}${dir}: weightData has ${weights.byteLength} bytes, weightSpecs describe ${expected}`);
   }
+  // Fields in tfjs-node's order (NodeFileSystem.save), so the files read the same.
   const modelJson: io.ModelJSON = {
     modelTopology: artifacts.modelTopology as {},
+    weightsManifest: manifest,
     format: artifacts.format,
     generatedBy: artifacts.generatedBy,
     convertedBy: artifacts.convertedBy,
-    weightsManifest: manifest,
   };
   if (artifacts.trainingConfig != null) modelJson.trainingConfig = artifacts.trainingConfig;
   if (artifacts.signature != null) modelJson.signature = artifacts.signature;

@@ -15,6 +15,7 @@ import {
   type BackendCandidate,
 } from './candidates.js';
 import { registerFileSystemRouters } from '../io/file-system.js';
+import { processListeners, removeEmscriptenListenersSince } from './emscripten-listeners.js';
 
 /** Options of {@link useFastestBackend}. */
 export interface UseFastestBackendOptions {
@@ -103,6 +104,7 @@ async function tryCandidate(
   importModule: (specifier: string) => Promise<unknown>,
   wasmThreads: number,
 ): Promise<string | null> {
+  const listeners = processListeners();
   try {
     await importModule(BACKEND_PACKAGE[candidate]);
     if (candidate === 'wasm') {
@@ -123,6 +125,10 @@ async function tryCandidate(
     return null;
   } catch (error) {
     return oneLineReason(error);
+  } finally {
+    // Upstream's wasm loader leaves Emscripten's rethrowing listeners too (single-threaded binary; the threaded
+    // path removes its own): without this, an uncaught error prints 39 KB of glue first and exits with code 7.
+    removeEmscriptenListenersSince(listeners);
   }
 }
 

@@ -22,6 +22,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { engine, registerBackend, removeBackend } from '@tensorflow/tfjs-core';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { processListeners, removeEmscriptenListenersSince } from '../select/emscripten-listeners.js';
 
 const require = createRequire(import.meta.url);
 
@@ -55,34 +56,6 @@ const PTHREAD_WORKER_NAME = 'db-backend:pthread-worker.js';
  */
 const WORKER_SOURCE = Symbol.for('@db/backend.pthreadWorkerSource');
 const slots = globalThis as unknown as Record<symbol, string | undefined>;
-
-type ProcessEvent = 'uncaughtException' | 'unhandledRejection';
-const PROCESS_EVENTS: ProcessEvent[] = ['uncaughtException', 'unhandledRejection'];
-
-type Listener = (...args: unknown[]) => void;
-
-/** The process's current listeners of each event (an event union does not select an overload of listeners()). */
-function processListeners(): Map<ProcessEvent, Listener[]> {
-  const events = process as unknown as { listeners(event: string): Listener[] };
-  return new Map(PROCESS_EVENTS.map((e) => [e, events.listeners(e)]));
-}
-
-/**
- * Removes the process listeners added since `before`. Emscripten's Node glue (NODEJS_CATCH_EXIT) installs
- * `process.on('uncaughtException', ex => { throw ex })` and the same for unhandledRejection when the factory runs.
- * Rethrowing from a listener makes Node report the error at the rethrow site and print that source line first:
- * the glue is minified into one 55 KB line, so every uncaught error of the user's program began with 55 KB of code
- * (issue 8, item 9). Without the listeners Node reports the error where it was thrown, as without this package;
- * the listeners only matter for Emscripten's exit(), which tfjs never calls. (Upstream's single-threaded loader
- * keeps them, but its glue is inlined in its formatted node bundle, so the printed line is short.)
- */
-function removeListenersAddedSince(before: Map<ProcessEvent, Listener[]>): void {
-  const now = processListeners();
-  for (const event of PROCESS_EVENTS) {
-    const old = new Set(before.get(event));
-    for (const listener of now.get(event) ?? []) if (!old.has(listener)) process.removeListener(event, listener);
-  }
-}
 
 /**
  * Emscripten's Node glue does `global.Worker = require('worker_threads').Worker` and then `new Worker(script)`.
@@ -154,7 +127,8 @@ export async function instantiateThreadedWasm(threads: number): Promise<Emscript
       return {};
     },
   });
-  removeListenersAddedSince(listenersBefore);
+  // The glue's rethrowing process listeners put its 55 KB source line before every uncaught error (see there).
+  removeEmscriptenListenersSince(listenersBefore);
   const module = await Promise.race([ready, failed]);
   // The JS <-> C bridge upstream's init() attaches (backend_wasm.ts), needed by BackendWasm.
   module.tfjs = {
