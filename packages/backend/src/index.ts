@@ -6,6 +6,7 @@
 export { registerWasmTrainingKernels } from './kernels/register.js';
 export { registerConvKernels, CONV_KERNEL_NAMES } from './kernels/conv/index.js';
 export { useThreadedWasm, type ThreadedWasmOptions } from './threads/threaded-wasm.js';
+export { fileSystem, fileSystemRouter, registerFileSystemRouters, ModelFileError, FILE_SCHEME } from './io/file-system.js';
 export {
   useFastestBackend,
   oneLineReason,

@@ -14,6 +14,8 @@ import {
   parseBackendName,
   type BackendCandidate,
 } from './candidates.js';
+import { registerFileSystemRouters } from '../io/file-system.js';
+import { processListeners, removeEmscriptenListenersSince } from './emscripten-listeners.js';
 
 /** Options of {@link useFastestBackend}. */
 export interface UseFastestBackendOptions {
@@ -102,6 +104,7 @@ async function tryCandidate(
   importModule: (specifier: string) => Promise<unknown>,
   wasmThreads: number,
 ): Promise<string | null> {
+  const listeners = processListeners();
   try {
     await importModule(BACKEND_PACKAGE[candidate]);
     if (candidate === 'wasm') {
@@ -115,9 +118,17 @@ async function tryCandidate(
     const name = TFJS_BACKEND_NAME[candidate];
     if (tf.findBackendFactory(name) == null) return `loaded, but registered no '${name}' backend`;
     const ok = await tf.setBackend(name);
-    return ok ? null : `the '${name}' backend failed to initialise`;
+    if (!ok) return `the '${name}' backend failed to initialise`;
+    // model.save('file://...') / loadLayersModel('file://...'): tfjs-node registers its own handlers when it loads;
+    // on wasm and cpu nothing does, so ours are registered wherever none exists.
+    registerFileSystemRouters();
+    return null;
   } catch (error) {
     return oneLineReason(error);
+  } finally {
+    // Upstream's wasm loader leaves Emscripten's rethrowing listeners too (single-threaded binary; the threaded
+    // path removes its own): without this, an uncaught error prints 39 KB of glue first and exits with code 7.
+    removeEmscriptenListenersSince(listeners);
   }
 }
 
@@ -142,7 +153,8 @@ function describe(candidate: BackendCandidate, wasmThreads: number): string {
  * was unavailable, with the reason. `DB_BACKEND=wasm|cpu|tensorflow|node-gpu|...` (or `options.force`) skips the
  * search; a forced backend that fails to load rejects with an error naming it. `DB_WASM_THREADS=2` (or
  * `options.wasmThreads`) sets the wasm backend's thread count (default: every core; 1: upstream's single-threaded
- * binary).
+ * binary). Also registers `file://` save and load handlers ({@link registerFileSystemRouters}) when the chosen
+ * backend's package brought none (tfjs-node brings its own).
  *
  * @example
  * ```ts

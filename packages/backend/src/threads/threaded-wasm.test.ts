@@ -6,12 +6,28 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useThreadedWasm } from './threaded-wasm.js';
 import { cpuDelta, isLinux, threadCpuTicks } from './test-utils/thread-cpu.js';
 import { registerWasmTrainingKernels } from '../kernels/register.js';
+
+const require = createRequire(import.meta.url);
+
+/** Runs a test-utils script in a fresh Node process (TypeScript through tsx, sources through @db/source). */
+function runScript(name: string, env: Record<string, string> = {}) {
+  const script = fileURLToPath(new URL(`./test-utils/${name}`, import.meta.url));
+  return spawnSync(process.execPath, ['--conditions=@db/source', '--import', require.resolve('tsx'), script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
+}
 
 describe('useThreadedWasm', () => {
   beforeAll(async () => {
@@ -87,15 +103,56 @@ describe('useThreadedWasm', () => {
   });
 
   it('does not keep the process alive after training (a script that returns exits by itself)', () => {
-    const script = fileURLToPath(new URL('./test-utils/train-and-exit.ts', import.meta.url));
-    const tsx = createRequire(import.meta.url).resolve('tsx');
-    const child = spawnSync(process.execPath, ['--conditions=@db/source', '--import', tsx, script], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const child = runScript('train-and-exit.ts');
     // spawnSync kills the child at the timeout and reports SIGTERM: a hang shows as signal 'SIGTERM', status null.
     expect(child.signal, child.stderr).toBeNull();
     expect(child.status, child.stderr).toBe(0);
     expect(child.stdout).toContain('trained on wasm with 2 threads');
   }, 90_000);
+
+  it('never runs a file planted in the temp folder as its pthread worker (issue 8, item 3)', () => {
+    // A private TMPDIR for the child, so the planted file can reach no other process on this machine.
+    const tmp = mkdtempSync(join(tmpdir(), 'db-backend-plant-'));
+    try {
+      // Where an earlier version looked for (and ran, if present) the worker script: a name any local user could
+      // predict, computed as it did. The planted script records that it ran, then behaves as the real worker so
+      // the run itself still succeeds.
+      const pkgDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+      const { wasmWorkerContents } = require(join(pkgDir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+        wasmWorkerContents: string;
+      };
+      const real = wasmWorkerContents.replace(/\n/g, '\\n');
+      const hash = createHash('sha256').update(real).digest('hex').slice(0, 16);
+      const marker = join(tmp, 'planted-code-ran');
+      mkdirSync(join(tmp, 'db-backend-wasm'));
+      writeFileSync(
+        join(tmp, 'db-backend-wasm', `pthread-worker-${hash}.cjs`),
+        `require('fs').appendFileSync(${JSON.stringify(marker)}, 'x');\n${real}`,
+      );
+      const child = runScript('train-and-exit.ts', { TMPDIR: tmp });
+      expect(child.status, child.stderr).toBe(0);
+      expect(child.stdout).toContain('trained on wasm with 2 threads');
+      const runs = existsSync(marker) ? readFileSync(marker, 'utf8').length : 0;
+      expect(runs, `the planted worker script ran in ${runs} workers`).toBe(0);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  // DB_WASM_THREADS=1: upstream's single-threaded binary, whose glue installs the same listeners (39 KB line).
+  it.each(['1', '2'])(
+    "leaves a user's uncaught error as Node prints it, no minified glue code first (DB_WASM_THREADS=%s; issue 8, item 9)",
+    (threads) => {
+      const child = runScript('throw-after-backend.ts', { DB_WASM_THREADS: threads });
+      // 1 as for any uncaught error; 7 ("internal exception handler run-time failure") when a listener rethrew.
+      expect(child.status, child.stderr.slice(0, 300)).toBe(1);
+      const at = child.stderr.indexOf("Error: the user's own error (backend wasm)");
+      expect(at, child.stderr.slice(0, 500)).toBeGreaterThanOrEqual(0);
+      // Node prints the throw site's source line (and a caret) before the message: a few hundred bytes, not 55 KB.
+      expect(at, child.stderr.slice(0, 500)).toBeLessThan(1000);
+      expect(child.stderr.length).toBeLessThan(4000);
+      expect(child.stderr).not.toMatch(/WasmBackendModule/);
+    },
+    90_000,
+  );
 });

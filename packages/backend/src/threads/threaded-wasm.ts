@@ -7,18 +7,22 @@
  * Node shim (importScripts = eval of fs.readFileSync) cannot read. Node itself has everything the binary needs
  * (shared WebAssembly.Memory, Atomics, worker_threads), so this module loads the same shipped
  * tfjs-backend-wasm-threaded-simd.{js,wasm} itself with file paths instead of Blobs:
- * - the pthread worker script (shipped as a string, `wasmWorkerContents`) is written once to a temp .cjs file;
- * - `mainScriptUrlOrBlob` is the path of the shipped Emscripten glue, which the worker evaluates;
+ * - the pthread worker script (shipped as a string, `wasmWorkerContents`) starts from that string
+ *   (`worker_threads.Worker` with `eval: true`), never from a file: an earlier version wrote it to
+ *   `<tmpdir>/db-backend-wasm/` and ran whatever file already sat there, so on a shared machine another user could
+ *   plant code that every pthread worker ran (issue 8, item 3);
+ * - `mainScriptUrlOrBlob` is the path of the shipped Emscripten glue (inside the installed package), which the
+ *   worker evaluates;
  * then it builds the stock `BackendWasm` on that module after `setThreadsCount(n)`, and registers it as the 'wasm'
  * backend, so every wasm kernel (upstream's and this package's) runs on it unchanged.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { engine, registerBackend, removeBackend } from '@tensorflow/tfjs-core';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { processListeners, removeEmscriptenListenersSince } from '../select/emscripten-listeners.js';
 
 const require = createRequire(import.meta.url);
 
@@ -40,23 +44,23 @@ function artifacts(): { glue: string; wasm: string; workerContents: string } {
   return { glue, wasm, workerContents: wasmWorkerContents };
 }
 
-/** Writes the pthread worker script to a content-addressed temp file (idempotent, safe across processes). */
-function workerScriptPath(contents: string): string {
-  const dir = join(tmpdir(), 'db-backend-wasm');
-  const file = join(dir, `pthread-worker-${createHash('sha256').update(contents).digest('hex').slice(0, 16)}.cjs`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    // Written under a name of this process's own, then renamed: rename is atomic, so an interrupted write never
-    // leaves a half script under the final name, and processes racing on first use each rename complete bytes.
-    const partial = `${file}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(partial, contents);
-    renameSync(partial, file);
-  }
-  return file;
-}
+/**
+ * What `locateFile` answers for the pthread worker script: not a path, a name our pinned Worker class recognises and
+ * starts from the shipped source string instead (see {@link pinNodeWorker}). Nothing is read from or written to disk.
+ */
+const PTHREAD_WORKER_NAME = 'db-backend:pthread-worker.js';
+
+/**
+ * The pthread worker's source, set before the glue first spawns workers. On globalThis, beside the pinned Worker
+ * class it serves, so a second copy of this module (ESM build and sources in one process) finds it too.
+ */
+const WORKER_SOURCE = Symbol.for('@db/backend.pthreadWorkerSource');
+const slots = globalThis as unknown as Record<symbol, string | undefined>;
 
 /**
  * Emscripten's Node glue does `global.Worker = require('worker_threads').Worker` and then `new Worker(script)`.
+ * `script` is what locateFile gave: {@link PTHREAD_WORKER_NAME}, which this class starts from the source string in
+ * memory (`eval: true`; Node runs it as a CommonJS script with `require` and `__filename`, all the shim needs).
  * A worker inherits the parent's execArgv, i.e. any loader hooks (tsx, vitest), which then try to transpile the
  * plain-CJS pthread script and fail. We pin global.Worker to a subclass that starts workers without them and
  * unrefs them; the glue's own assignment is ignored (the property has a no-op setter). Process-wide, but only the
@@ -68,7 +72,13 @@ function pinNodeWorker(): void {
   if (current?.get != null && (current.get as unknown as Record<string, boolean>).dbPinned) return;
   class PlainWorker extends Worker {
     constructor(filename: string | URL, options: import('node:worker_threads').WorkerOptions = {}) {
-      super(filename, { ...options, execArgv: [] });
+      if (filename === PTHREAD_WORKER_NAME) {
+        const source = slots[WORKER_SOURCE];
+        if (source == null) throw new Error('useThreadedWasm: a pthread worker was started before its source was set');
+        super(source, { ...options, eval: true, execArgv: [] });
+      } else {
+        super(filename, { ...options, execArgv: [] });
+      }
       // Pool threads idle between kernels (the main thread waits on them with Atomics while they work), so they
       // must not keep the process alive: without this a script that trained on threaded wasm never exits.
       this.unref();
@@ -94,15 +104,16 @@ export async function instantiateThreadedWasm(threads: number): Promise<Emscript
   const { glue, wasm, workerContents } = artifacts();
   // The shipped string came out of a template literal that turned the `\n` escapes inside its string literals into
   // real newlines (a syntax error in a file); upstream re-escapes them the same way before making its Blob.
-  const worker = workerScriptPath(workerContents.replace(/\n/g, '\\n'));
+  slots[WORKER_SOURCE] = workerContents.replace(/\n/g, '\\n');
   pinNodeWorker();
+  const listenersBefore = processListeners();
   const factory = require(glue) as Factory;
   const binary = readFileSync(wasm);
   // Emscripten's ready promise never settles if instantiateWasm's instantiation fails: race it with our own.
   let fail: (e: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (fail = reject));
   const ready = factory({
-    locateFile: (path: string) => (path.endsWith('.worker.js') ? worker : path.endsWith('.wasm') ? wasm : path),
+    locateFile: (path: string) => (path.endsWith('.worker.js') ? PTHREAD_WORKER_NAME : path.endsWith('.wasm') ? wasm : path),
     mainScriptUrlOrBlob: glue,
     instantiateWasm: (
       imports: { env: Record<string, unknown> },
@@ -116,6 +127,8 @@ export async function instantiateThreadedWasm(threads: number): Promise<Emscript
       return {};
     },
   });
+  // The glue's rethrowing process listeners put its 55 KB source line before every uncaught error (see there).
+  removeEmscriptenListenersSince(listenersBefore);
   const module = await Promise.race([ready, failed]);
   // The JS <-> C bridge upstream's init() attaches (backend_wasm.ts), needed by BackendWasm.
   module.tfjs = {

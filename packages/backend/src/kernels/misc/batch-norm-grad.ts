@@ -16,17 +16,16 @@
  * on to tf.moments). Both per-channel sums come from one float64 pass over (dy, x) on the heap
  * (./wasm-ops.ts), dx from one broadcasting XNNPACK multiply: no Tile and no full-size temporaries.
  *
- * The override is registered with tf.registerGradient for 'FusedBatchNorm' (the registry is a plain map:
- * re-registering replaces the entry, warning only under the DEBUG flag). The gradient function is looked up when
+ * The override is registered for 'FusedBatchNorm' through ./gradient-override.ts, which keeps it registered when
+ * another copy of the stock gradients is registered later (tfjs' Node bundle does that when it is loaded). The
+ * gradient function is looked up when
  * the forward kernel is taped, and our function dispatches at backward time: the fused kernel when the active
  * backend is wasm and the layout is the common one (x float32 with channels last, mean / variance / scale / offset
  * rank-1 of length C), the saved upstream function otherwise, so other backends see no change.
  */
 import {
   engine,
-  getGradient,
   getKernel,
-  registerGradient,
   registerKernel,
   util,
   type GradConfig,
@@ -37,6 +36,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { heapF32, release, runWasmKernel, type WasmBackend } from '../wasm-internals.js';
 import { columnSumsCentered } from './wasm-ops.js';
+import { overrideGradient } from './gradient-override.js';
 
 /** Name of the fused gradient kernel (ours; not a tfjs-core kernel name). */
 export const FUSED_BATCH_NORM_GRAD = 'DbFusedBatchNormGrad';
@@ -105,17 +105,12 @@ function isChannelVector(t: Tensor | undefined, C: number): boolean {
   return t == null || (t.dtype === 'float32' && t.rank === 1 && t.shape[0] === C);
 }
 
-/** Marks our gradient config so a second registration (or a second copy of this module) keeps the first. */
-const OURS = Symbol.for('@db/backend.fusedBatchNormGrad');
-
 /** Registers the fused kernel on wasm and overrides FusedBatchNorm's gradient. Idempotent. */
 export function registerFusedBatchNormGrad(): void {
   if (getKernel(FUSED_BATCH_NORM_GRAD, 'wasm') == null) {
     registerKernel({ kernelName: FUSED_BATCH_NORM_GRAD, backendName: 'wasm', kernelFunc: fusedBatchNormGradKernel });
   }
-  const upstream = getGradient('FusedBatchNorm');
-  if (upstream == null || (upstream as unknown as Record<symbol, boolean>)[OURS]) return;
-  const config: GradConfig = {
+  overrideGradient('FusedBatchNorm', (upstream): GradConfig => ({
     kernelName: 'FusedBatchNorm',
     inputsToSave: ['x', 'mean', 'variance', 'scale'],
     gradFunc: (dy, saved, attrs) => {
@@ -131,7 +126,7 @@ export function registerFusedBatchNormGrad(): void {
         isChannelVector(mean, C) &&
         isChannelVector(variance, C) &&
         isChannelVector(scale, C);
-      if (!fused) return upstream.gradFunc(dy, saved, attrs);
+      if (!fused) return upstream().gradFunc(dy, saved, attrs);
       const inputs: Record<string, Tensor> = { dy: dy as Tensor, x, mean, variance };
       if (scale != null) inputs.scale = scale;
       const [dx, dMean, dVar, dScale, dOffset] = engine().runKernel(
@@ -141,7 +136,5 @@ export function registerFusedBatchNormGrad(): void {
       ) as Tensor[];
       return { x: () => dx, mean: () => dMean, variance: () => dVar, scale: () => dScale, offset: () => dOffset };
     },
-  };
-  (config as unknown as Record<symbol, boolean>)[OURS] = true;
-  registerGradient(config);
+  }));
 }

@@ -12,9 +12,7 @@
  */
 import {
   engine,
-  getGradient,
   getKernel,
-  registerGradient,
   registerKernel,
   reshape,
   util,
@@ -25,6 +23,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { heapF32, type WasmBackend } from '../wasm-internals.js';
+import { overrideGradient } from './gradient-override.js';
 
 /** Name of the broadcast kernel (ours; not a tfjs-core kernel name). */
 export const BROADCAST_REDUCED = 'DbBroadcastReduced';
@@ -75,23 +74,20 @@ export function setReductionGradsEnabled(on: boolean): void {
   enabled = on;
 }
 
-const OURS = Symbol.for('@db/backend.reductionGrad');
-
+/** Overrides the gradient of Sum or Mean (kept registered by ./gradient-override.ts). */
 function override(kernelName: 'Sum' | 'Mean'): void {
-  const upstream = getGradient(kernelName);
-  if (upstream == null || (upstream as unknown as Record<symbol, boolean>)[OURS]) return;
-  const config: GradConfig = {
+  overrideGradient(kernelName, (upstream): GradConfig => ({
     kernelName,
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved;
       const d = dy as Tensor;
       if (!enabled || engine().backendName !== 'wasm' || x.dtype !== 'float32' || d.dtype !== 'float32') {
-        return upstream.gradFunc(dy, saved, attrs);
+        return upstream().gradFunc(dy, saved, attrs);
       }
       const axes = util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
       const reduced = x.shape.map((s, i) => (axes.includes(i) ? 1 : s));
-      if (broadcastPattern(reduced, x.shape) == null) return upstream.gradFunc(dy, saved, attrs);
+      if (broadcastPattern(reduced, x.shape) == null) return upstream().gradFunc(dy, saved, attrs);
       const reduceSize = axes.reduce((p, a) => p * x.shape[a], 1);
       const dyKeep = reshape(d, reduced);
       const dx = engine().runKernel(BROADCAST_REDUCED, { dy: dyKeep }, {
@@ -100,9 +96,7 @@ function override(kernelName: 'Sum' | 'Mean'): void {
       } as unknown as NamedAttrMap) as Tensor;
       return { x: () => dx };
     },
-  };
-  (config as unknown as Record<symbol, boolean>)[OURS] = true;
-  registerGradient(config);
+  }));
 }
 
 /** Registers the broadcast kernel on wasm and the Sum / Mean gradient overrides. Idempotent. */
