@@ -31,12 +31,15 @@ export interface DropBlockSchedulerOptions {
    * the `params` that `fit` passes: `epochs * stepsPerEpoch`, where stepsPerEpoch is `params.steps` (fitDataset:
    * `batchesPerEpoch` or the dataset's size) or else `ceil(samples / batchSize)` (fit). Give it when fitDataset
    * cannot know the size, or when training is split over several `fit` calls: with an explicit total the scheduler
-   * counts the batches itself, across calls, until {@link DropBlockScheduler.reset}.
+   * counts the batches itself, across calls, until {@link DropBlockScheduler.reset}. A `fit` that resumes at
+   * `initialEpoch` moves that count forward to `initialEpoch * stepsPerEpoch` when it is behind, so a new scheduler
+   * continues the ramp.
    */
   totalSteps?: number;
   /**
    * Total number of epochs of the whole schedule (granularity `'epoch'` only). Without it, `params.epochs` of the
-   * `fit` call. With it, the scheduler counts epochs itself, across `fit` calls, until `reset()`.
+   * `fit` call. With it, the scheduler counts epochs itself, across `fit` calls, until `reset()`, starting no lower
+   * than the `initialEpoch` a resumed `fit` gives.
    */
   totalEpochs?: number;
   /** Per-layer drop-rate factors; see {@link LayerScale} and {@link scaleKeepProb}. Default: every layer factor 1. */
@@ -216,6 +219,29 @@ export class DropBlockScheduler extends Callback {
       return;
     }
     this.total = this.explicitTotal ?? this.totalFromParams();
+    if (this.explicitTotal !== undefined) this.resumeCounter();
+  }
+
+  /**
+   * With an explicit total the scheduler counts steps itself, but a `fit` that resumes at `initialEpoch` (e.g. in a
+   * new process, with a new scheduler) has already done `initialEpoch` epochs: the count must not run behind them,
+   * or the ramp restarts at 1.0.
+   */
+  private resumeCounter(): void {
+    const initialEpoch = this.params?.['initialEpoch'];
+    if (typeof initialEpoch !== 'number' || !Number.isInteger(initialEpoch) || initialEpoch <= 0) return;
+    if (this.granularity === 'epoch') {
+      this.counter = Math.max(this.counter, initialEpoch);
+      return;
+    }
+    const stepsPerEpoch = this.stepsPerEpochFromParams();
+    if (stepsPerEpoch === undefined) {
+      throw new Error(
+        `DropBlockScheduler: fit resumes at initialEpoch ${initialEpoch} but its params do not tell the number of ` +
+          `batches per epoch, so the step to resume the schedule at is unknown; give fitDataset a batchesPerEpoch.`,
+      );
+    }
+    this.counter = Math.max(this.counter, initialEpoch * stepsPerEpoch);
   }
 
   override async onEpochBegin(epoch: number): Promise<void> {
@@ -260,6 +286,21 @@ export class DropBlockScheduler extends Callback {
       );
     }
     if (this.granularity === 'epoch') return epochs;
+    const stepsPerEpoch = this.stepsPerEpochFromParams();
+    if (stepsPerEpoch === undefined) {
+      throw new Error(
+        `DropBlockScheduler: cannot tell the number of batches per epoch from fit's params (steps = ` +
+          `${String(params['steps'])}, samples = ${String(params['samples'])}, batchSize = ` +
+          `${String(params['batchSize'])}); pass totalSteps, give fitDataset a batchesPerEpoch, or use granularity 'epoch'.`,
+      );
+    }
+    this.stepsPerEpoch = stepsPerEpoch;
+    return epochs * stepsPerEpoch;
+  }
+
+  /** Batches per epoch from fit's params: `steps` (fitDataset), else `ceil(samples / batchSize)` (fit); undefined when unknown. */
+  private stepsPerEpochFromParams(): number | undefined {
+    const params = this.params ?? {};
     const steps = params['steps'];
     const samples = params['samples'];
     const batchSize = params['batchSize'];
@@ -270,14 +311,6 @@ export class DropBlockScheduler extends Callback {
       // fit() splits `samples` into batches of batchSize, the last one possibly smaller (makeBatches).
       stepsPerEpoch = Math.ceil(samples / batchSize);
     }
-    if (stepsPerEpoch === undefined || !Number.isInteger(stepsPerEpoch)) {
-      throw new Error(
-        `DropBlockScheduler: cannot tell the number of batches per epoch from fit's params (steps = ` +
-          `${String(steps)}, samples = ${String(samples)}, batchSize = ${String(batchSize)}); pass totalSteps, ` +
-          `give fitDataset a batchesPerEpoch, or use granularity 'epoch'.`,
-      );
-    }
-    this.stepsPerEpoch = stepsPerEpoch;
-    return epochs * stepsPerEpoch;
+    return stepsPerEpoch !== undefined && Number.isInteger(stepsPerEpoch) ? stepsPerEpoch : undefined;
   }
 }
