@@ -23,6 +23,8 @@ export type DownloadErrorKind =
   | 'truncated'
   /** The complete file did not match its published checksum. */
   | 'checksum'
+  /** More bytes arrived (or were announced) than the file's known size: not the published file. */
+  | 'too-large'
   /** The host could not be reached at all (DNS failure, refused, unreachable, reset on every attempt). */
   | 'network';
 
