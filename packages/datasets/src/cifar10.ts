@@ -5,7 +5,7 @@ import { hashFile, type Checksum } from './download/checksum.js';
 import { downloadFile, type DownloadOptions } from './download/download.js';
 import { extractTarGz, missingMember, type ExpectedMember } from './download/extract.js';
 import { withFileLock } from './download/lock.js';
-import { DatasetFileError, DatasetNotFoundError } from './errors.js';
+import { DatasetFileError, DatasetNotFoundError, numberArgumentError } from './errors.js';
 import { CIFAR_PIXELS, CIFAR_RECORD, CIFAR_SIDE, readCifarBatch } from './formats/cifar-binary.js';
 import { applySubset, type ClassificationData, type ImageSet, type SourceKind, type SubsetOptions } from './classification/image-set.js';
 import { resolveLogger, type LogOptions } from './log.js';
@@ -168,7 +168,7 @@ export async function readCifar10Folder(
 ): Promise<{ train: ImageSet; test: ImageSet; classNames: string[] }> {
   const records = options.recordsPerBatch ?? PUBLISHED_BATCH_RECORDS;
   if (!Number.isInteger(records) || records < 1) {
-    throw new RangeError(`recordsPerBatch must be a positive integer, got ${String(records)}`);
+    throw numberArgumentError('recordsPerBatch', 'a positive integer', records);
   }
   if (!files.hasTest) throw new DatasetFileError(files.dir, 'has CIFAR-10 training batches but no test_batch.bin');
   if (files.trainBatches.length === 0) throw new DatasetFileError(files.dir, 'has test_batch.bin but no data_batch_N.bin (N = 1..5)');

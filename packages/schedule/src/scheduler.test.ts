@@ -402,8 +402,8 @@ describe('manual use (custom training loops)', () => {
     const model = buildModel();
     const scheduler = new DropBlockScheduler({ schedule: () => 1.5 });
     scheduler.attach(model);
-    expect(() => scheduler.update(0.5)).toThrow(/schedule returned 1.5 at progress 0.5/);
-    expect(() => scheduler.update(-0.5)).toThrow(/progress must be in \[0, 1\]/);
+    expect(() => scheduler.update(0.5)).toThrow(/schedule\(0\.5\) must return a keepProb: a number in \(0, 1\], got 1\.5/);
+    expect(() => scheduler.update(-0.5)).toThrow(/progress must be a number in \[0, 1\]/);
     model.dispose();
   });
 
@@ -413,7 +413,7 @@ describe('manual use (custom training loops)', () => {
     expect(set.map((l) => l.name)).toEqual(['db_outer', 'db_inner']);
     expect(byName(model, 'db_outer').keepProb).toBeCloseTo(0.7, 12);
     expect(byName(model, 'db_inner').keepProb).toBeCloseTo(0.85, 12);
-    expect(() => setKeepProb(model, 0)).toThrow(/keepProb must be in \(0, 1\]/);
+    expect(() => setKeepProb(model, 0)).toThrow(/keepProb must be a number in \(0, 1\], got 0/);
     expect(() => setKeepProb(model, 0.9, { nope: 1 })).toThrow(/scale names 'nope'/);
     model.dispose();
   });

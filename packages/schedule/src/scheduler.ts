@@ -1,4 +1,5 @@
 import { Callback, type LayersModel, type Logs, type layers } from '@tensorflow/tfjs-layers';
+import { describeValue } from '@db/core';
 import { findDropBlockLayers, type DropBlockLayer } from './find-layers.js';
 import { resolveScaleFactors, scaleKeepProb, type LayerScale } from './scale.js';
 import { trainingProgress } from './schedules/progress.js';
@@ -101,34 +102,36 @@ export class DropBlockScheduler extends Callback {
     const { schedule, granularity = 'batch', totalSteps, totalEpochs, scale, logKey = 'keepProb' } = options;
     const onMissingLayers = options.onMissingLayers ?? 'warn';
     if (typeof schedule !== 'function') {
-      throw new Error(
-        `schedule must be a function of training progress, e.g. linearSchedule({ target: 0.9 }), but got ` +
-          `${String(schedule)}.`,
+      throw new TypeError(
+        `schedule must be a function of training progress, e.g. linearSchedule({ target: 0.9 }), got ` +
+          describeValue(schedule),
       );
     }
     if (granularity !== 'batch' && granularity !== 'epoch') {
-      throw new Error(`granularity must be 'batch' or 'epoch', but got ${String(granularity)}.`);
+      throw new TypeError(`granularity must be 'batch' or 'epoch', got ${describeValue(granularity)}`);
     }
     if (totalSteps !== undefined) {
       assertPositiveInteger(totalSteps, 'totalSteps');
       if (granularity !== 'batch') {
-        throw new Error(`totalSteps applies to granularity 'batch'; with 'epoch' give totalEpochs.`);
+        throw new TypeError(`totalSteps applies to granularity 'batch'; with 'epoch' give totalEpochs`);
       }
     }
     if (totalEpochs !== undefined) {
       assertPositiveInteger(totalEpochs, 'totalEpochs');
       if (granularity !== 'epoch') {
-        throw new Error(`totalEpochs applies to granularity 'epoch'; with 'batch' give totalSteps.`);
+        throw new TypeError(`totalEpochs applies to granularity 'epoch'; with 'batch' give totalSteps`);
       }
     }
     if (scale !== undefined && typeof scale !== 'function' && (typeof scale !== 'object' || scale === null)) {
-      throw new Error(`scale must be a function (layer, index) => factor or a map from layer name to factor.`);
+      throw new TypeError(
+        `scale must be a function (layer, index) => factor or a map from layer name to factor, got ${describeValue(scale)}`,
+      );
     }
     if (logKey !== null && (typeof logKey !== 'string' || logKey.length === 0)) {
-      throw new Error(`logKey must be a non-empty string or null, but got ${String(logKey)}.`);
+      throw new TypeError(`logKey must be a non-empty string or null, got ${describeValue(logKey)}`);
     }
     if (onMissingLayers !== 'warn' && onMissingLayers !== 'ignore' && onMissingLayers !== 'throw') {
-      throw new Error(`onMissingLayers must be 'warn', 'ignore' or 'throw', but got ${String(onMissingLayers)}.`);
+      throw new TypeError(`onMissingLayers must be 'warn', 'ignore' or 'throw', got ${describeValue(onMissingLayers)}`);
     }
     this.schedule = schedule;
     this.granularity = granularity;
@@ -187,7 +190,10 @@ export class DropBlockScheduler extends Callback {
     assertProgress(progress);
     const keepProb = this.schedule(progress);
     if (typeof keepProb !== 'number' || !(keepProb > 0 && keepProb <= 1)) {
-      throw new Error(`schedule returned ${String(keepProb)} at progress ${progress}; a keepProb must be in (0, 1].`);
+      const ErrorClass = typeof keepProb === 'number' ? RangeError : TypeError;
+      throw new ErrorClass(
+        `schedule(${progress}) must return a keepProb: a number in (0, 1], got ${describeValue(keepProb)}`,
+      );
     }
     this.found.forEach((layer, i) => {
       layer.keepProb = scaleKeepProb(keepProb, this.factors[i]);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { DownloadError } from '../errors.js';
+import { DownloadError, numberArgumentError } from '../errors.js';
 import type { Checksum } from './checksum.js';
 import { ProgressMeter, terminalProgress, type ProgressListener } from './progress.js';
 
@@ -83,7 +83,7 @@ export async function downloadFile(options: DownloadOptions): Promise<string> {
   if (urls.length === 0) throw new RangeError('downloadFile: urls must name at least one URL');
   if (!/^[0-9a-f]+$/.test(checksum.hex)) throw new RangeError(`downloadFile: checksum.hex must be lower-case hex, got "${checksum.hex}"`);
   if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size > 0)) {
-    throw new RangeError(`downloadFile: size must be a positive integer, got ${String(options.size)}`);
+    throw numberArgumentError('downloadFile: size', 'a positive integer', options.size);
   }
   const retries = options.retries ?? 4;
   const delay = options.retryDelayMs ?? 500;

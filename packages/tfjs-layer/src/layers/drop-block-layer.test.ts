@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sum64 } from '../test-utils/helpers.js';
-import { DropBlock2D, DropBlock3D, dropBlock2D, dropBlock3D, isDropBlockLayer, spatialDropout2D } from '../index.js';
+import { DropBlock2D, DropBlock3D, dropBlock2D, dropBlock2d, dropBlock3D, isDropBlockLayer, spatialDropout2D } from '../index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -126,6 +126,25 @@ describe('DropBlock2D layer', () => {
     expect(() => dropBlock2D({ blockSize: 3, dataFormat: 'NCHW' as never })).toThrow(/dataFormat/);
     const layer = dropBlock2D({ blockSize: 3 });
     expect(() => layer.apply(tf.ones([2, 4, 4, 4, 1]), { training: true })).toThrow();
+  });
+
+  it('argument errors follow the shared style: TypeError naming the type, RangeError showing the number', () => {
+    const caught = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return [(err as Error).constructor.name, (err as Error).message];
+      }
+      return ['no error'];
+    };
+    expect(caught(() => dropBlock2D({ blockSize: 3, keepProb: '0.9' as never }))).toEqual(['TypeError', "keepProb must be a number in (0, 1], got the string '0.9'"]);
+    expect(caught(() => dropBlock2D({ blockSize: 3, keepProb: 0 }))).toEqual(['RangeError', 'keepProb must be a number in (0, 1], got 0']);
+    expect(caught(() => dropBlock2D({ blockSize: '3' as never }))).toEqual(['TypeError', "blockSize must be a positive integer, got the string '3'"]);
+    expect(caught(() => spatialDropout2D({ rate: '0.1' as never }))).toEqual(['TypeError', "rate must be a number in [0, 1), got the string '0.1'"]);
+    expect(caught(() => spatialDropout2D({ rate: 1 }))).toEqual(['RangeError', 'rate must be a number in [0, 1), got 1']);
+    const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
+    expect(caught(() => dropBlock2d(x, { keepProb: 0.9, blockSize: 2, training: 'yes' as never }))).toEqual(['TypeError', "training must be a boolean, got the string 'yes'"]);
+    x.dispose();
   });
 });
 
