@@ -115,6 +115,15 @@ describe('loadMnist download and package sources', () => {
     expect(readdirSync(path.join(tmp.dir, 'cache404', 'mnist'))).toEqual([]);
   });
 
+  it('concurrent first-time loads into one cache all succeed and download each file once', async () => {
+    const cacheDir = path.join(tmp.dir, 'cache-concurrent');
+    const before = server.hits['/mirror/train-images-idx3-ubyte.gz'] ?? 0;
+    const loads = await Promise.all([0, 1, 2].map(() => loadMnist({ ...net, sources: ['cache', 'download'], cacheDir, mirrors: [`${server.base}/mirror`], ...quiet })));
+    expect(loads.map((d) => d.train.count)).toEqual([60_000, 60_000, 60_000]);
+    expect(server.hits['/mirror/train-images-idx3-ubyte.gz']).toBe(before + 1);
+    expect(readdirSync(path.join(cacheDir, 'mnist')).sort()).toEqual(Object.values(MNIST_FILES).map((f) => f.name).sort());
+  });
+
   it('stops a download that decompresses past the published size of the file', async () => {
     const cacheDir = path.join(tmp.dir, 'cache-bomb');
     const err = await loadMnist({ ...net, sources: ['download'], cacheDir, mirrors: [`${server.base}/bomb`], ...quiet }).catch((e: unknown) => e);
