@@ -32,24 +32,23 @@ describe('regularizer constructors', () => {
   });
 
   it('argument errors follow the shared style: TypeError naming the type, RangeError showing the number', () => {
-    const caught = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (err) {
-        return [(err as Error).constructor.name, (err as Error).message];
-      }
-      return ['no error'];
-    };
     // A keepProb read from JSON or a command line as a string used to read "got 0.9".
     const fromJson = JSON.parse('{"kind":"dropBlock","blockSize":3,"keepProb":"0.9"}') as RegularizerSpec;
-    expect(caught(() => validateRegularizer(fromJson))).toEqual(['TypeError', "keepProb must be a number in (0, 1], got the string '0.9'"]);
-    expect(caught(() => regularizer.dropBlock(3, 0))).toEqual(['RangeError', 'keepProb must be a number in (0, 1], got 0']);
-    expect(caught(() => regularizer.dropout('0.2' as never))).toEqual(['TypeError', "rate must be a number in [0, 1), got the string '0.2'"]);
-    expect(caught(() => regularizer.dropout(1))).toEqual(['RangeError', 'rate must be a number in [0, 1), got 1']);
-    expect(caught(() => validateRegularizer({ kind: 'cutout' } as unknown as RegularizerSpec))).toEqual([
-      'TypeError',
-      "regularizer.kind must be 'none', 'dropout', 'spatialDropout' or 'dropBlock', got the string 'cutout'",
-    ]);
+    const cases: [() => unknown, ErrorConstructor, string][] = [
+      [() => validateRegularizer(fromJson), TypeError, "keepProb must be a number in (0, 1], got the string '0.9'"],
+      [() => regularizer.dropBlock(3, 0), RangeError, 'keepProb must be a number in (0, 1], got 0'],
+      [() => regularizer.dropout('0.2' as never), TypeError, "rate must be a number in [0, 1), got the string '0.2'"],
+      [() => regularizer.dropout(1), RangeError, 'rate must be a number in [0, 1), got 1'],
+      [
+        () => validateRegularizer({ kind: 'cutout' } as unknown as RegularizerSpec),
+        TypeError,
+        "regularizer.kind must be 'none', 'dropout', 'spatialDropout' or 'dropBlock', got the string 'cutout'",
+      ],
+    ];
+    for (const [fn, type, message] of cases) {
+      expect(fn).toThrow(type);
+      expect(fn).toThrow(message);
+    }
   });
 
   it('describes specs as the report writes them', () => {

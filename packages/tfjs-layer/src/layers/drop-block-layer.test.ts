@@ -129,21 +129,19 @@ describe('DropBlock2D layer', () => {
   });
 
   it('argument errors follow the shared style: TypeError naming the type, RangeError showing the number', () => {
-    const caught = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (err) {
-        return [(err as Error).constructor.name, (err as Error).message];
-      }
-      return ['no error'];
-    };
-    expect(caught(() => dropBlock2D({ blockSize: 3, keepProb: '0.9' as never }))).toEqual(['TypeError', "keepProb must be a number in (0, 1], got the string '0.9'"]);
-    expect(caught(() => dropBlock2D({ blockSize: 3, keepProb: 0 }))).toEqual(['RangeError', 'keepProb must be a number in (0, 1], got 0']);
-    expect(caught(() => dropBlock2D({ blockSize: '3' as never }))).toEqual(['TypeError', "blockSize must be a positive integer, got the string '3'"]);
-    expect(caught(() => spatialDropout2D({ rate: '0.1' as never }))).toEqual(['TypeError', "rate must be a number in [0, 1), got the string '0.1'"]);
-    expect(caught(() => spatialDropout2D({ rate: 1 }))).toEqual(['RangeError', 'rate must be a number in [0, 1), got 1']);
     const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
-    expect(caught(() => dropBlock2d(x, { keepProb: 0.9, blockSize: 2, training: 'yes' as never }))).toEqual(['TypeError', "training must be a boolean, got the string 'yes'"]);
+    const cases: [() => unknown, ErrorConstructor, string][] = [
+      [() => dropBlock2D({ blockSize: 3, keepProb: '0.9' as never }), TypeError, "keepProb must be a number in (0, 1], got the string '0.9'"],
+      [() => dropBlock2D({ blockSize: 3, keepProb: 0 }), RangeError, 'keepProb must be a number in (0, 1], got 0'],
+      [() => dropBlock2D({ blockSize: '3' as never }), TypeError, "blockSize must be a positive integer, got the string '3'"],
+      [() => spatialDropout2D({ rate: '0.1' as never }), TypeError, "rate must be a number in [0, 1), got the string '0.1'"],
+      [() => spatialDropout2D({ rate: 1 }), RangeError, 'rate must be a number in [0, 1), got 1'],
+      [() => dropBlock2d(x, { keepProb: 0.9, blockSize: 2, training: 'yes' as never }), TypeError, "training must be a boolean, got the string 'yes'"],
+    ];
+    for (const [fn, type, message] of cases) {
+      expect(fn).toThrow(type);
+      expect(fn).toThrow(message);
+    }
     x.dispose();
   });
 });
