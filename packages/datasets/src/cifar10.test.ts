@@ -140,6 +140,14 @@ describe('loadCifar10 download into the cache', () => {
     expect(readdirSync(cacheDir)).toEqual([]);
   });
 
+  it('stops downloading an archive larger than its published size, leaving the cache empty', async () => {
+    const cacheDir = path.join(tmp.dir, 'cache-big');
+    const err = await loadCifar10({ cacheDir, archive: { ...archive, size: archiveBytes.length - 1 }, ...net }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetNotFoundError);
+    expect(((err as Error).cause as DownloadError).kind).toBe('too-large');
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
+
   it('reuses a verified archive left by a run stopped before extraction, without downloading', async () => {
     const cacheDir = path.join(tmp.dir, 'cache-left');
     mkdirSync(cacheDir);

@@ -2,7 +2,7 @@
 // of cifar10.test.ts. Arguments: a folder, the RemoteArchive as JSON, this child's index, the number of rounds.
 // Round r loads into <folder>/cache-r: the child creates ready-r-<index>, waits for go-r (so the processes' first-time
 // loads really overlap), loads, and writes its result to done-r-<index>.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCifar10 } from '../cifar10.js';
 
@@ -25,5 +25,8 @@ for (let r = 0; r < Number(rounds); r++) {
   } catch (err) {
     result = { ok: false, error: (err as Error).message };
   }
-  writeFileSync(path.join(dir, `done-${r}-${index}`), JSON.stringify(result));
+  // Written under another name, then renamed: the test reads it as soon as the name appears.
+  const done = path.join(dir, `done-${r}-${index}`);
+  writeFileSync(`${done}.part`, JSON.stringify(result));
+  renameSync(`${done}.part`, done);
 }
