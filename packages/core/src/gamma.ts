@@ -1,5 +1,5 @@
 import { gammaNd } from './internal/nd.js';
-import { assertKeepProb, assertPositiveInteger } from './validate.js';
+import { assertKeepProb, assertPositiveInteger, describeValue } from './validate.js';
 
 /** DropBlock parameters for one 2D feature map of `height` x `width` units. */
 export interface DropBlockParams2d {
@@ -21,7 +21,7 @@ export interface DropBlockParams3d extends DropBlockParams2d {
 
 /** Validates 2D parameters; errors name the offending argument. */
 export function validateParams2d(p: DropBlockParams2d): void {
-  if (p === null || typeof p !== 'object') throw new TypeError('params must be an object');
+  if (p === null || typeof p !== 'object') throw new TypeError(`params must be an object, got ${describeValue(p)}`);
   assertKeepProb(p.keepProb);
   assertPositiveInteger(p.blockSize, 'blockSize');
   assertPositiveInteger(p.height, 'height');

@@ -21,4 +21,4 @@ export { sampleDropBlockMask3d } from './mask/sample3d.js';
 export type { MaskSamplingOptions3d } from './mask/sample3d.js';
 export { assertDataFormat } from './mask/options.js';
 export type { DataFormat, DropBlockMask, MaskSamplingOptions } from './mask/options.js';
-export { assertKeepProb, assertNonNegativeInteger, assertPositiveInteger, assertSeed } from './validate.js';
+export { assertKeepProb, assertNonNegativeInteger, assertPositiveInteger, assertSeed, describeValue } from './validate.js';

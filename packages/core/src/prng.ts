@@ -11,6 +11,8 @@
  * per call, so a seeded run is reproducible while each training step still draws a fresh mask.
  */
 
+import { describeValue } from './validate.js';
+
 /** A source of uniform random numbers. */
 export interface Rng {
   /** The next uniform 32-bit unsigned integer in [0, 2^32). */
@@ -32,7 +34,8 @@ export function mix32(x: number): number {
 
 /** Reduces any finite number to 32 bits: the integer part modulo 2^32 (negative values wrap). */
 export function toSeed32(seed: number): number {
-  if (!Number.isFinite(seed)) throw new TypeError(`seed must be a finite number, got ${String(seed)}`);
+  if (typeof seed !== 'number') throw new TypeError(`seed must be a finite number, got ${describeValue(seed)}`);
+  if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${describeValue(seed)}`);
   return Number(BigInt.asUintN(32, BigInt(Math.trunc(seed))));
 }
 

@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { hashFile, type Checksum } from './download/checksum.js';
 import { downloadFile, type DownloadOptions } from './download/download.js';
-import { extractTarGz, type ExpectedMember } from './download/extract.js';
-import { DatasetFileError, DatasetNotFoundError } from './errors.js';
+import { extractTarGz, missingMember, type ExpectedMember } from './download/extract.js';
+import { withFileLock } from './download/lock.js';
+import { DatasetFileError, DatasetNotFoundError, numberArgumentError } from './errors.js';
 import { CIFAR_PIXELS, CIFAR_RECORD, CIFAR_SIDE, readCifarBatch } from './formats/cifar-binary.js';
 import { applySubset, type ClassificationData, type ImageSet, type SourceKind, type SubsetOptions } from './classification/image-set.js';
 import { resolveLogger, type LogOptions } from './log.js';
-import { downloadsAllowedByEnv, resolveCacheDir, resolveDataDir, type LocationOptions } from './paths.js';
+import { downloadsAllowedByEnv, explicitDataDirProblem, resolveCacheDir, resolveDataDir, type LocationOptions } from './paths.js';
 
 /** CIFAR-10's class names, index = label (the order of `batches.meta.txt`). */
 export const CIFAR10_CLASSES: readonly string[] = [
@@ -35,13 +36,17 @@ export interface RemoteArchive {
   fileName: string;
   /** Published checksum of the archive. */
   checksum: Checksum;
+  /** Published size of the archive in bytes: a download is stopped as soon as it runs past it. */
+  size?: number;
   /** Top folder inside the archive. */
   topDir: string;
   /** Members checked after extraction (path relative to the archive root, exact size). */
   members: readonly ExpectedMember[];
 }
 
-const PUBLISHED_BATCH_BYTES = 10_000 * CIFAR_RECORD;
+/** Records in each published batch file (`data_batch_1.bin` .. `data_batch_5.bin`, `test_batch.bin`). */
+const PUBLISHED_BATCH_RECORDS = 10_000;
+const PUBLISHED_BATCH_BYTES = PUBLISHED_BATCH_RECORDS * CIFAR_RECORD;
 
 /**
  * The published CIFAR-10 binary archive (https://www.cs.toronto.edu/~kriz/cifar.html, "CIFAR-10 binary
@@ -51,6 +56,8 @@ export const CIFAR10_ARCHIVE: RemoteArchive = {
   urls: ['https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz'],
   fileName: 'cifar-10-binary.tar.gz',
   checksum: { algorithm: 'md5', hex: 'c32a1d4ab5d03f1284b67883e8d87530' },
+  // The size TensorFlow's cifar10 tutorial reports on download ("Successfully downloaded ... 170052171 bytes").
+  size: 170_052_171,
   topDir: CIFAR10_FOLDER,
   members: [
     ...[1, 2, 3, 4, 5].map((i) => ({ path: `${CIFAR10_FOLDER}/data_batch_${i}.bin`, size: PUBLISHED_BATCH_BYTES })),
@@ -78,6 +85,12 @@ export interface Cifar10Options extends LocationOptions, SubsetOptions, LogOptio
   archive?: RemoteArchive;
   /** Download tuning (retries, progress, timeouts). */
   downloadOptions?: Pick<DownloadOptions, 'retries' | 'retryDelayMs' | 'idleTimeoutMs' | 'progress'>;
+  /**
+   * Records each batch file must hold. Default 10,000: every published batch file holds exactly that many, so a
+   * file of any other size (e.g. one cut at a record boundary) is an error naming it. Advanced: set it only for
+   * hand-made files in the CIFAR binary format (tests use small ones).
+   */
+  recordsPerBatch?: number;
 }
 
 /** The batch files a CIFAR-10 folder holds. */
@@ -125,15 +138,96 @@ async function readClassNames(dir: string): Promise<string[]> {
   return names;
 }
 
-/** Reads a CIFAR-10 folder: whatever training batches it has (at least one) and the test batch. */
-export async function readCifar10Folder(files: Cifar10Files): Promise<{ train: ImageSet; test: ImageSet; classNames: string[] }> {
+/** Options of {@link readCifar10Folder}. */
+export interface ReadCifar10FolderOptions {
+  /** Records each batch file must hold; default 10,000, as published. See {@link Cifar10Options.recordsPerBatch}. */
+  recordsPerBatch?: number;
+}
+
+/** Reads one batch file, which must hold exactly `records` records (a cut or padded file names itself). */
+async function readBatchFile(file: string, records: number) {
+  const { size } = await stat(file);
+  if (size > 0 && size % CIFAR_RECORD === 0 && size !== records * CIFAR_RECORD) {
+    const rule =
+      records === PUBLISHED_BATCH_RECORDS
+        ? `a published batch file holds exactly 10,000 (${PUBLISHED_BATCH_BYTES} bytes)`
+        : `recordsPerBatch asks for exactly ${records} (${records * CIFAR_RECORD} bytes)`;
+    throw new DatasetFileError(file, `holds ${size / CIFAR_RECORD} CIFAR-10 records (${size} bytes); ${rule}: truncated or not a CIFAR-10 batch`);
+  }
+  // Sizes that are no whole number of records are reported by the parser.
+  return readCifarBatch(file);
+}
+
+/**
+ * Reads a CIFAR-10 folder: whatever training batches it has (at least one) and the test batch, each of which must
+ * hold exactly `recordsPerBatch` (default 10,000) records.
+ */
+export async function readCifar10Folder(
+  files: Cifar10Files,
+  options: ReadCifar10FolderOptions = {},
+): Promise<{ train: ImageSet; test: ImageSet; classNames: string[] }> {
+  const records = options.recordsPerBatch ?? PUBLISHED_BATCH_RECORDS;
+  if (!Number.isInteger(records) || records < 1) {
+    throw numberArgumentError('recordsPerBatch', 'a positive integer', records);
+  }
   if (!files.hasTest) throw new DatasetFileError(files.dir, 'has CIFAR-10 training batches but no test_batch.bin');
   if (files.trainBatches.length === 0) throw new DatasetFileError(files.dir, 'has test_batch.bin but no data_batch_N.bin (N = 1..5)');
   const train = concatSets(
-    await Promise.all(files.trainBatches.map((i) => readCifarBatch(path.join(files.dir, `data_batch_${i}.bin`)))),
+    await Promise.all(files.trainBatches.map((i) => readBatchFile(path.join(files.dir, `data_batch_${i}.bin`), records))),
   );
-  const test = concatSets([await readCifarBatch(path.join(files.dir, 'test_batch.bin'))]);
+  const test = concatSets([await readBatchFile(path.join(files.dir, 'test_batch.bin'), records)]);
   return { train, test, classNames: await readClassNames(files.dir) };
+}
+
+/**
+ * Downloads, verifies and extracts `archive` into `cacheRoot`, holding a lock file there so that concurrent loads
+ * (async calls or processes sharing the cache) share one download: the first downloads and extracts while the
+ * others wait, then find the folder in place. The extracted folder is only ever renamed into place complete and is
+ * never removed; the archive is used and removed only under the lock.
+ * @returns the folder's files, and whether this call filled the cache (false: another loader did meanwhile).
+ */
+async function downloadIntoCache(
+  archive: RemoteArchive,
+  cacheRoot: string,
+  options: Cifar10Options,
+  log: (message: string) => void,
+): Promise<{ files: Cifar10Files | undefined; downloaded: boolean }> {
+  await mkdir(cacheRoot, { recursive: true });
+  const lock = path.join(cacheRoot, `.${archive.topDir}.lock`);
+  const onWait = ({ pid, host }: { pid: number; host: string }) =>
+    log(`CIFAR-10: waiting for another loader (pid ${pid} on ${host}) filling the cache ${cacheRoot}`);
+  return withFileLock(
+    lock,
+    async () => {
+      const top = path.join(cacheRoot, archive.topDir);
+      // Another loader may have filled the cache while this one waited for the lock.
+      if ((await missingMember(cacheRoot, archive.members)) === undefined) {
+        const files = await findCifar10Files(top);
+        if (files) return { files, downloaded: false };
+      }
+      const archivePath = path.join(cacheRoot, archive.fileName);
+      try {
+        // A verified archive survives only if a previous run stopped between download and extraction: reuse it.
+        const verified = existsSync(archivePath) && (await hashFile(archivePath, archive.checksum.algorithm)) === archive.checksum.hex;
+        if (!verified) {
+          await downloadFile({
+            ...options.downloadOptions,
+            urls: archive.urls,
+            dest: archivePath,
+            checksum: archive.checksum,
+            size: archive.size,
+            label: archive.fileName,
+          });
+        }
+        await extractTarGz(archivePath, cacheRoot, archive.topDir, archive.members);
+      } finally {
+        // Extracted, or failed to extract (then the next run downloads it afresh). Only the lock holder uses it.
+        await rm(archivePath, { force: true });
+      }
+      return { files: await findCifar10Files(top), downloaded: true };
+    },
+    { onWait },
+  );
 }
 
 function archiveFromMirror(mirror: string): RemoteArchive {
@@ -157,7 +251,10 @@ export async function loadCifar10(options: Cifar10Options = {}): Promise<Classif
 
   for (const source of sources) {
     let files: Cifar10Files | undefined;
+    let from = source;
     if (source === 'dataDir') {
+      const problem = explicitDataDirProblem(options);
+      if (problem !== undefined) throw new DatasetNotFoundError('CIFAR-10', [problem]);
       const dataDir = resolveDataDir(options);
       if (!dataDir) {
         tried.push('data directory: none set (dataDir option or DB_DATA_DIR)');
@@ -166,31 +263,17 @@ export async function loadCifar10(options: Cifar10Options = {}): Promise<Classif
       files = (await findCifar10Files(path.join(dataDir, CIFAR10_FOLDER))) ?? (await findCifar10Files(dataDir));
       if (!files) tried.push(`data directory ${dataDir}: no ${CIFAR10_FOLDER}/ with batch files`);
     } else if (source === 'cache') {
-      // The cache folder only ever appears complete: extraction renames it into place after checking it.
+      // The cache folder only ever appears complete (renamed into place after checking it) and is never replaced.
       files = await findCifar10Files(path.join(cacheRoot, CIFAR10_FOLDER));
       if (!files) tried.push(`cache ${path.join(cacheRoot, CIFAR10_FOLDER)}: empty`);
     } else if (source === 'download') {
       const mirror = options.mirror ?? (process.env.DB_CIFAR10_MIRROR || undefined);
       const archive = options.archive ?? (mirror ? archiveFromMirror(mirror) : CIFAR10_ARCHIVE);
-      const archivePath = path.join(cacheRoot, archive.fileName);
       try {
-        // A verified archive survives only if a previous run stopped between download and extraction: reuse it.
-        const verified = existsSync(archivePath) && (await hashFile(archivePath, archive.checksum.algorithm)) === archive.checksum.hex;
-        if (!verified) {
-          await downloadFile({
-            ...options.downloadOptions,
-            urls: archive.urls,
-            dest: archivePath,
-            checksum: archive.checksum,
-            label: archive.fileName,
-          });
-        }
-        await extractTarGz(archivePath, cacheRoot, archive.topDir, archive.members);
-        await rm(archivePath, { force: true });
-        files = await findCifar10Files(path.join(cacheRoot, archive.topDir));
+        const result = await downloadIntoCache(archive, cacheRoot, options, log);
+        files = result.files;
+        if (!result.downloaded) from = 'cache';
       } catch (err) {
-        // A verified archive that fails to extract is removed too, so the next run downloads it afresh.
-        await rm(archivePath, { force: true });
         lastError = err;
         tried.push(`download into ${cacheRoot}: ${(err as Error).message.split('\n').join(' ')}`);
       }
@@ -198,15 +281,18 @@ export async function loadCifar10(options: Cifar10Options = {}): Promise<Classif
       tried.push(`${source}: not a source of CIFAR-10`);
     }
     if (!files) continue;
-    const { train, test, classNames } = await readCifar10Folder(files);
+    const { train, test, classNames } = await readCifar10Folder(files, { recordsPerBatch: options.recordsPerBatch });
     const subset = applySubset(train, test, options);
     const batches = files.trainBatches.map((i) => `data_batch_${i}`).join(', ');
+    const count = (n: number) => n.toLocaleString('en-US');
+    // Counts of what is returned: after `limit` and the validation split.
+    const validation = subset.validation ? ` + ${count(subset.validation.count)} validation images` : '';
     const summary =
       `CIFAR-10: ${files.trainBatches.length} of 5 training batches (${batches}) = ` +
-      `${train.count.toLocaleString('en-US')} training images + ${test.count.toLocaleString('en-US')} test images ` +
-      `from ${source} (${files.dir})`;
+      `${count(subset.train.count)} training images${validation} + ${count(subset.test.count)} test images ` +
+      `from ${from} (${files.dir})`;
     log(summary);
-    return { name: 'cifar10', ...subset, classNames, source, location: files.dir, summary };
+    return { name: 'cifar10', ...subset, classNames, source: from, location: files.dir, summary };
   }
   throw new DatasetNotFoundError('CIFAR-10', tried, { cause: lastError });
 }

@@ -23,6 +23,8 @@ export type DownloadErrorKind =
   | 'truncated'
   /** The complete file did not match its published checksum. */
   | 'checksum'
+  /** More bytes arrived (or were announced) than the file's known size: not the published file. */
+  | 'too-large'
   /** The host could not be reached at all (DNS failure, refused, unreachable, reset on every attempt). */
   | 'network';
 
@@ -51,4 +53,28 @@ export class DatasetNotFoundError extends Error {
     this.name = 'DatasetNotFoundError';
     this.tried = tried;
   }
+}
+
+/**
+ * Shows a rejected argument in an error message in the style every @db package uses: numbers, `undefined` and
+ * `null` as themselves, anything else with its type (`the string '0.9'`, `the boolean true`, `an object`), so a
+ * string that prints like a valid number is not mistaken for one. (`@db/core` has the same rule as
+ * `describeValue`; this package depends on no other @db package.)
+ * @internal
+ */
+export function showValue(value: unknown): string {
+  if (typeof value === 'number' || value === undefined || value === null) return String(value);
+  if (typeof value === 'string') return `the string '${value.length > 40 ? `${value.slice(0, 37)}...` : value}'`;
+  if (typeof value === 'boolean' || typeof value === 'bigint') return `the ${typeof value} ${String(value)}`;
+  return Array.isArray(value) ? 'an array' : typeof value === 'function' ? 'a function' : `an ${typeof value}`;
+}
+
+/**
+ * The error for a numeric argument that is not what it must be: a `TypeError` when it is not a number at all, a
+ * `RangeError` when it is a number out of range. The message reads `<name> must be <what>, got <value>`.
+ * @internal
+ */
+export function numberArgumentError(name: string, what: string, value: unknown): TypeError | RangeError {
+  const message = `${name} must be ${what}, got ${showValue(value)}`;
+  return typeof value === 'number' ? new RangeError(message) : new TypeError(message);
 }

@@ -18,7 +18,7 @@ export {
   CIFAR10_FOLDER,
   CIFAR10_SOURCES,
 } from './cifar10.js';
-export type { Cifar10Options, Cifar10Files, RemoteArchive } from './cifar10.js';
+export type { Cifar10Options, Cifar10Files, ReadCifar10FolderOptions, RemoteArchive } from './cifar10.js';
 export { loadCoco, parseCocoInstances, CocoLabelMap } from './coco/annotations.js';
 export type { CocoOptions, CocoDataset, CocoImage, CocoObject, CocoCategory } from './coco/annotations.js';
 

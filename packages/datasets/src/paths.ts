@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -40,4 +41,21 @@ export function resolveCacheDir(options: LocationOptions = {}, env: NodeJS.Proce
 export function downloadsAllowedByEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   const v = env.DB_OFFLINE;
   return v === undefined || v === '' || v === '0' || v.toLowerCase() === 'false';
+}
+
+/**
+ * Why an explicitly given `dataDir` option cannot be used (it does not exist or is not a folder), else undefined.
+ * A typo in an explicit data directory must fail loudly rather than fall through to the cache and a download; a
+ * `DB_DATA_DIR` from the environment is only a default and is not checked.
+ */
+export function explicitDataDirProblem(options: LocationOptions = {}): string | undefined {
+  if (options.dataDir === undefined) return undefined;
+  const dir = path.resolve(options.dataDir);
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    return `data directory ${dir} (dataDir option): does not exist`;
+  }
+  return isDir ? undefined : `data directory ${dir} (dataDir option): not a folder`;
 }

@@ -1,3 +1,5 @@
+import { numberArgumentError } from './errors.js';
+
 /**
  * A seeded pseudo-random generator returning floats in [0, 1): mulberry32 (Tommy Ettinger's 32-bit mixer).
  * Small, fast and reproducible across platforms, which is all shuffling and augmentation need; not for
@@ -7,7 +9,7 @@ export type Random = () => number;
 
 /** Creates a seeded generator; equal seeds give equal sequences. */
 export function createRandom(seed: number): Random {
-  if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
+  if (!Number.isFinite(seed)) throw numberArgumentError('seed', 'a finite number', seed);
   let state = Math.floor(seed) >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -1,5 +1,6 @@
 import type { layers } from '@tensorflow/tfjs-layers';
 import { isDropBlockLayer, type DropBlock2D, type DropBlock3D } from '@db/tfjs-layer';
+import { describeValue } from '@db/core';
 
 /** A DropBlock layer whose keepProb a schedule drives: a `DropBlock2D` or a `DropBlock3D` from `@db/tfjs-layer`. */
 export type DropBlockLayer = DropBlock2D | DropBlock3D;
@@ -17,7 +18,7 @@ export type DropBlockLayer = DropBlock2D | DropBlock3D;
  */
 export function findDropBlockLayers(model: layers.Layer): DropBlockLayer[] {
   if (typeof model !== 'object' || model === null) {
-    throw new Error(`model must be a tf.LayersModel or a tf.layers.Layer, but got ${String(model)}.`);
+    throw new TypeError(`model must be a tf.LayersModel or a tf.layers.Layer, got ${describeValue(model)}`);
   }
   const found: DropBlockLayer[] = [];
   const seen = new Set<unknown>();

@@ -22,7 +22,7 @@ describe('scaleKeepProb', () => {
   });
 
   it('rejects a negative or non-finite factor and a bad keepProb', () => {
-    expect(() => scaleKeepProb(0.9, -1)).toThrow(/factor must be >= 0/);
+    expect(() => scaleKeepProb(0.9, -1)).toThrow(/factor must be a number >= 0 \(a drop-rate multiplier\), got -1/);
     expect(() => scaleKeepProb(0.9, Number.POSITIVE_INFINITY)).toThrow(/factor must be a finite number/);
     expect(() => scaleKeepProb(0, 1)).toThrow(/keepProb/);
   });
@@ -48,7 +48,7 @@ describe('resolveScaleFactors', () => {
 
   it('rejects a name that matches no layer, and bad factors, naming scale', () => {
     expect(() => resolveScaleFactors(found, { g5: 2 })).toThrow(/scale names 'g5'.*found: 'g3_a', 'g3_b', 'g4_a'/);
-    expect(() => resolveScaleFactors(found, { g3_a: -1 })).toThrow(/scale\['g3_a'\] must be >= 0/);
+    expect(() => resolveScaleFactors(found, { g3_a: -1 })).toThrow(/scale\['g3_a'\] must be a number >= 0/);
     expect(() => resolveScaleFactors(found, () => Number.NaN)).toThrow(/scale\(layer 'g3_a', 0\) must be a finite/);
   });
 });

@@ -1,4 +1,5 @@
 import type { DropBlockLayer } from './find-layers.js';
+import { describeValue } from '@db/core';
 import { assertFiniteNumber, assertKeepProb } from './validate.js';
 
 /**
@@ -46,7 +47,7 @@ export function scaleKeepProb(keepProb: number, factor: number): number {
 
 function assertScaleFactor(value: unknown, name: string): asserts value is number {
   assertFiniteNumber(value, name);
-  if (value < 0) throw new Error(`${name} must be >= 0 (a drop-rate multiplier), but got ${value}.`);
+  if (value < 0) throw new RangeError(`${name} must be a number >= 0 (a drop-rate multiplier), got ${describeValue(value)}`);
 }
 
 /**
@@ -64,7 +65,7 @@ export function resolveScaleFactors(found: readonly DropBlockLayer[], scale: Lay
     });
   }
   if (typeof scale !== 'object' || scale === null) {
-    throw new Error(`scale must be a function (layer, index) => factor or a map from layer name to factor.`);
+    throw new TypeError(`scale must be a function (layer, index) => factor or a map from layer name to factor, got ${describeValue(scale)}`);
   }
   const entries: [string, number][] =
     scale instanceof Map ? [...scale.entries()] : Object.entries(scale as Record<string, number>);
@@ -78,7 +79,7 @@ export function resolveScaleFactors(found: readonly DropBlockLayer[], scale: Lay
   if (unknown.length > 0) {
     throw new Error(
       `scale names ${unknown.map((n) => `'${n}'`).join(', ')}, which ${unknown.length === 1 ? 'is' : 'are'} ` +
-        `not DropBlock layers of the model (found: ${[...names].map((n) => `'${n}'`).join(', ') || 'none'}).`,
+        `not DropBlock layers of the model (found: ${[...names].map((n) => `'${n}'`).join(', ') || 'none'})`,
     );
   }
   return found.map((l) => byName.get(l.name) ?? 1);

@@ -246,6 +246,25 @@ describe('DropBlockScheduler in model.fit (cpu backend)', () => {
     model.dispose();
   });
 
+  it('with an explicit totalSteps / totalEpochs, a fresh scheduler resumed at initialEpoch continues the ramp', async () => {
+    // 3 batches per epoch, 9 steps in all: resuming at epoch 2 runs steps 6, 7, 8 of a 1.0 -> 0.9 ramp.
+    const model = buildModel();
+    const { xs, ys } = data();
+    const perStep = new DropBlockScheduler({ schedule: linearSchedule({ target: 0.9 }), totalSteps: 9 });
+    const { cb, perBatch } = probe(() => perStep.dropBlockLayers);
+    await model.fit(xs, ys, { epochs: 3, initialEpoch: 2, batchSize: BATCH, callbacks: [perStep, cb], verbose: 0 });
+    expect(perBatch.map(([v]) => Math.round(v * 1e9) / 1e9)).toEqual([0.925, 0.9125, 0.9]);
+    // The count goes on from there in a later call, as without initialEpoch.
+    expect(perStep.currentKeepProb).toBe(0.9);
+
+    const perEpoch = new DropBlockScheduler({ schedule: linearSchedule({ target: 0.9 }), granularity: 'epoch', totalEpochs: 3 });
+    const epochProbe = probe(() => perEpoch.dropBlockLayers);
+    await model.fit(xs, ys, { epochs: 3, initialEpoch: 2, batchSize: SAMPLES, callbacks: [perEpoch, epochProbe.cb], verbose: 0 });
+    expect(epochProbe.perBatch.map(([v]) => Math.round(v * 1e9) / 1e9)).toEqual([0.9]);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+
   it('per epoch with an explicit totalEpochs, counts epochs across fit calls', async () => {
     const model = buildModel();
     const { xs, ys } = data();
@@ -383,8 +402,8 @@ describe('manual use (custom training loops)', () => {
     const model = buildModel();
     const scheduler = new DropBlockScheduler({ schedule: () => 1.5 });
     scheduler.attach(model);
-    expect(() => scheduler.update(0.5)).toThrow(/schedule returned 1.5 at progress 0.5/);
-    expect(() => scheduler.update(-0.5)).toThrow(/progress must be in \[0, 1\]/);
+    expect(() => scheduler.update(0.5)).toThrow(/schedule\(0\.5\) must return a keepProb: a number in \(0, 1\], got 1\.5/);
+    expect(() => scheduler.update(-0.5)).toThrow(/progress must be a number in \[0, 1\]/);
     model.dispose();
   });
 
@@ -394,7 +413,7 @@ describe('manual use (custom training loops)', () => {
     expect(set.map((l) => l.name)).toEqual(['db_outer', 'db_inner']);
     expect(byName(model, 'db_outer').keepProb).toBeCloseTo(0.7, 12);
     expect(byName(model, 'db_inner').keepProb).toBeCloseTo(0.85, 12);
-    expect(() => setKeepProb(model, 0)).toThrow(/keepProb must be in \(0, 1\]/);
+    expect(() => setKeepProb(model, 0)).toThrow(/keepProb must be a number in \(0, 1\], got 0/);
     expect(() => setKeepProb(model, 0.9, { nope: 1 })).toThrow(/scale names 'nope'/);
     model.dispose();
   });

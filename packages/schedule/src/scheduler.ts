@@ -1,4 +1,5 @@
 import { Callback, type LayersModel, type Logs, type layers } from '@tensorflow/tfjs-layers';
+import { describeValue } from '@db/core';
 import { findDropBlockLayers, type DropBlockLayer } from './find-layers.js';
 import { resolveScaleFactors, scaleKeepProb, type LayerScale } from './scale.js';
 import { trainingProgress } from './schedules/progress.js';
@@ -31,12 +32,15 @@ export interface DropBlockSchedulerOptions {
    * the `params` that `fit` passes: `epochs * stepsPerEpoch`, where stepsPerEpoch is `params.steps` (fitDataset:
    * `batchesPerEpoch` or the dataset's size) or else `ceil(samples / batchSize)` (fit). Give it when fitDataset
    * cannot know the size, or when training is split over several `fit` calls: with an explicit total the scheduler
-   * counts the batches itself, across calls, until {@link DropBlockScheduler.reset}.
+   * counts the batches itself, across calls, until {@link DropBlockScheduler.reset}. A `fit` that resumes at
+   * `initialEpoch` moves that count forward to `initialEpoch * stepsPerEpoch` when it is behind, so a new scheduler
+   * continues the ramp.
    */
   totalSteps?: number;
   /**
    * Total number of epochs of the whole schedule (granularity `'epoch'` only). Without it, `params.epochs` of the
-   * `fit` call. With it, the scheduler counts epochs itself, across `fit` calls, until `reset()`.
+   * `fit` call. With it, the scheduler counts epochs itself, across `fit` calls, until `reset()`, starting no lower
+   * than the `initialEpoch` a resumed `fit` gives.
    */
   totalEpochs?: number;
   /** Per-layer drop-rate factors; see {@link LayerScale} and {@link scaleKeepProb}. Default: every layer factor 1. */
@@ -98,34 +102,36 @@ export class DropBlockScheduler extends Callback {
     const { schedule, granularity = 'batch', totalSteps, totalEpochs, scale, logKey = 'keepProb' } = options;
     const onMissingLayers = options.onMissingLayers ?? 'warn';
     if (typeof schedule !== 'function') {
-      throw new Error(
-        `schedule must be a function of training progress, e.g. linearSchedule({ target: 0.9 }), but got ` +
-          `${String(schedule)}.`,
+      throw new TypeError(
+        `schedule must be a function of training progress, e.g. linearSchedule({ target: 0.9 }), got ` +
+          describeValue(schedule),
       );
     }
     if (granularity !== 'batch' && granularity !== 'epoch') {
-      throw new Error(`granularity must be 'batch' or 'epoch', but got ${String(granularity)}.`);
+      throw new TypeError(`granularity must be 'batch' or 'epoch', got ${describeValue(granularity)}`);
     }
     if (totalSteps !== undefined) {
       assertPositiveInteger(totalSteps, 'totalSteps');
       if (granularity !== 'batch') {
-        throw new Error(`totalSteps applies to granularity 'batch'; with 'epoch' give totalEpochs.`);
+        throw new TypeError(`totalSteps applies to granularity 'batch'; with 'epoch' give totalEpochs`);
       }
     }
     if (totalEpochs !== undefined) {
       assertPositiveInteger(totalEpochs, 'totalEpochs');
       if (granularity !== 'epoch') {
-        throw new Error(`totalEpochs applies to granularity 'epoch'; with 'batch' give totalSteps.`);
+        throw new TypeError(`totalEpochs applies to granularity 'epoch'; with 'batch' give totalSteps`);
       }
     }
     if (scale !== undefined && typeof scale !== 'function' && (typeof scale !== 'object' || scale === null)) {
-      throw new Error(`scale must be a function (layer, index) => factor or a map from layer name to factor.`);
+      throw new TypeError(
+        `scale must be a function (layer, index) => factor or a map from layer name to factor, got ${describeValue(scale)}`,
+      );
     }
     if (logKey !== null && (typeof logKey !== 'string' || logKey.length === 0)) {
-      throw new Error(`logKey must be a non-empty string or null, but got ${String(logKey)}.`);
+      throw new TypeError(`logKey must be a non-empty string or null, got ${describeValue(logKey)}`);
     }
     if (onMissingLayers !== 'warn' && onMissingLayers !== 'ignore' && onMissingLayers !== 'throw') {
-      throw new Error(`onMissingLayers must be 'warn', 'ignore' or 'throw', but got ${String(onMissingLayers)}.`);
+      throw new TypeError(`onMissingLayers must be 'warn', 'ignore' or 'throw', got ${describeValue(onMissingLayers)}`);
     }
     this.schedule = schedule;
     this.granularity = granularity;
@@ -184,7 +190,10 @@ export class DropBlockScheduler extends Callback {
     assertProgress(progress);
     const keepProb = this.schedule(progress);
     if (typeof keepProb !== 'number' || !(keepProb > 0 && keepProb <= 1)) {
-      throw new Error(`schedule returned ${String(keepProb)} at progress ${progress}; a keepProb must be in (0, 1].`);
+      const ErrorClass = typeof keepProb === 'number' ? RangeError : TypeError;
+      throw new ErrorClass(
+        `schedule(${progress}) must return a keepProb: a number in (0, 1], got ${describeValue(keepProb)}`,
+      );
     }
     this.found.forEach((layer, i) => {
       layer.keepProb = scaleKeepProb(keepProb, this.factors[i]);
@@ -216,6 +225,29 @@ export class DropBlockScheduler extends Callback {
       return;
     }
     this.total = this.explicitTotal ?? this.totalFromParams();
+    if (this.explicitTotal !== undefined) this.resumeCounter();
+  }
+
+  /**
+   * With an explicit total the scheduler counts steps itself, but a `fit` that resumes at `initialEpoch` (e.g. in a
+   * new process, with a new scheduler) has already done `initialEpoch` epochs: the count must not run behind them,
+   * or the ramp restarts at 1.0.
+   */
+  private resumeCounter(): void {
+    const initialEpoch = this.params?.['initialEpoch'];
+    if (typeof initialEpoch !== 'number' || !Number.isInteger(initialEpoch) || initialEpoch <= 0) return;
+    if (this.granularity === 'epoch') {
+      this.counter = Math.max(this.counter, initialEpoch);
+      return;
+    }
+    const stepsPerEpoch = this.stepsPerEpochFromParams();
+    if (stepsPerEpoch === undefined) {
+      throw new Error(
+        `DropBlockScheduler: fit resumes at initialEpoch ${initialEpoch} but its params do not tell the number of ` +
+          `batches per epoch, so the step to resume the schedule at is unknown; give fitDataset a batchesPerEpoch.`,
+      );
+    }
+    this.counter = Math.max(this.counter, initialEpoch * stepsPerEpoch);
   }
 
   override async onEpochBegin(epoch: number): Promise<void> {
@@ -260,6 +292,21 @@ export class DropBlockScheduler extends Callback {
       );
     }
     if (this.granularity === 'epoch') return epochs;
+    const stepsPerEpoch = this.stepsPerEpochFromParams();
+    if (stepsPerEpoch === undefined) {
+      throw new Error(
+        `DropBlockScheduler: cannot tell the number of batches per epoch from fit's params (steps = ` +
+          `${String(params['steps'])}, samples = ${String(params['samples'])}, batchSize = ` +
+          `${String(params['batchSize'])}); pass totalSteps, give fitDataset a batchesPerEpoch, or use granularity 'epoch'.`,
+      );
+    }
+    this.stepsPerEpoch = stepsPerEpoch;
+    return epochs * stepsPerEpoch;
+  }
+
+  /** Batches per epoch from fit's params: `steps` (fitDataset), else `ceil(samples / batchSize)` (fit); undefined when unknown. */
+  private stepsPerEpochFromParams(): number | undefined {
+    const params = this.params ?? {};
     const steps = params['steps'];
     const samples = params['samples'];
     const batchSize = params['batchSize'];
@@ -270,14 +317,6 @@ export class DropBlockScheduler extends Callback {
       // fit() splits `samples` into batches of batchSize, the last one possibly smaller (makeBatches).
       stepsPerEpoch = Math.ceil(samples / batchSize);
     }
-    if (stepsPerEpoch === undefined || !Number.isInteger(stepsPerEpoch)) {
-      throw new Error(
-        `DropBlockScheduler: cannot tell the number of batches per epoch from fit's params (steps = ` +
-          `${String(steps)}, samples = ${String(samples)}, batchSize = ${String(batchSize)}); pass totalSteps, ` +
-          `give fitDataset a batchesPerEpoch, or use granularity 'epoch'.`,
-      );
-    }
-    this.stepsPerEpoch = stepsPerEpoch;
-    return epochs * stepsPerEpoch;
+    return stepsPerEpoch !== undefined && Number.isInteger(stepsPerEpoch) ? stepsPerEpoch : undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { createRng, randomSeed, type Rng } from '../prng.js';
-import { assertSeed } from '../validate.js';
+import { assertSeed, describeValue } from '../validate.js';
 
 /** Where the channel axis sits: `'channelsLast'` (NHWC / NDHWC, the TF.js default) or `'channelsFirst'` (NCHW). */
 export type DataFormat = 'channelsLast' | 'channelsFirst';
@@ -48,7 +48,7 @@ export function resolveRng(o: { seed?: number; rng?: Rng }): Rng {
 /** Throws unless `f` is `'channelsLast'` or `'channelsFirst'`; the error names the argument. */
 export function assertDataFormat(f: unknown, name = 'dataFormat'): asserts f is DataFormat {
   if (f !== 'channelsLast' && f !== 'channelsFirst') {
-    throw new TypeError(`${name} must be 'channelsLast' or 'channelsFirst', got ${String(f)}`);
+    throw new TypeError(`${name} must be 'channelsLast' or 'channelsFirst', got ${describeValue(f)}`);
   }
 }
 

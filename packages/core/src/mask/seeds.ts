@@ -1,4 +1,5 @@
 import type { Rng } from '../prng.js';
+import { describeValue } from '../validate.js';
 
 /**
  * Draws independent Bernoulli(gamma) trials over `count` positions (flat indices 0 .. count-1, in order) and
@@ -14,7 +15,8 @@ import type { Rng } from '../prng.js';
  * `@db/tfjs-layer` both call it with the same flat ordering, so a given seed gives the same seeds in both.
  */
 export function drawBernoulliSeeds(rng: Rng, gamma: number, count: number, onSeed: (index: number) => void): number {
-  if (!(gamma >= 0) || gamma > 1) throw new RangeError(`gamma must be in [0, 1], got ${String(gamma)}`);
+  if (typeof gamma !== 'number') throw new TypeError(`gamma must be a number in [0, 1], got ${describeValue(gamma)}`);
+  if (!(gamma >= 0) || gamma > 1) throw new RangeError(`gamma must be a number in [0, 1], got ${describeValue(gamma)}`);
   if (gamma === 0 || count <= 0) return 0;
   if (gamma === 1) {
     for (let i = 0; i < count; i++) onSeed(i);

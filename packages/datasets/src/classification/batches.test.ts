@@ -127,6 +127,21 @@ describe('subsets and statistics', () => {
     expect(() => splitValidation(set, 1.5)).toThrow(/integer count/);
   });
 
+  it('argument errors follow the shared @db style: TypeError naming the type, RangeError showing the number', () => {
+    const set = positionSet(10, 1, 1, 1);
+    const cases: [() => unknown, ErrorConstructor, string][] = [
+      [() => splitValidation(set, '0.2' as never), TypeError, "validation must be a fraction in (0, 1) or a count >= 1, got the string '0.2'"],
+      [() => splitValidation(set, 0), RangeError, 'validation must be a fraction in (0, 1) or a count >= 1, got 0'],
+      [() => takeFirst(set, '4' as never), TypeError, "limit must be a non-negative integer, got the string '4'"],
+      [() => takeFirst(set, -1), RangeError, 'limit must be a non-negative integer, got -1'],
+      [() => all(set, { batchSize: 0 }), RangeError, 'batchSize must be a positive integer, got 0'],
+    ];
+    for (const [fn, type, message] of cases) {
+      expect(fn).toThrow(type);
+      expect(fn).toThrow(message);
+    }
+  });
+
   it('channelStats computes population mean/std on the 0-1 scale', () => {
     const set: ImageSet = { images: Uint8Array.from([0, 255, 255, 255]), labels: Uint8Array.from([0, 0]), count: 2, height: 1, width: 1, channels: 2 };
     const s = channelStats(set);

@@ -1,5 +1,6 @@
 import { createRandom, mixSeed, randomInt, shuffledIndices, type Random } from '../random.js';
 import type { ImageSet } from './image-set.js';
+import { numberArgumentError } from '../errors.js';
 
 /**
  * Augmentation for classification batches. `'cifar'` is the standard CIFAR recipe (He et al. 2016, sec. 4.2:
@@ -58,7 +59,7 @@ function resolveAugment(augment: BatchOptions['augment']): Required<AugmentOptio
   if (augment === undefined) return { padding: 0, flip: false };
   if (augment === 'cifar') return { padding: 4, flip: true };
   const padding = augment.padding ?? 0;
-  if (!Number.isInteger(padding) || padding < 0) throw new RangeError(`augment.padding must be a non-negative integer, got ${padding}`);
+  if (!Number.isInteger(padding) || padding < 0) throw numberArgumentError('augment.padding', 'a non-negative integer', padding);
   return { padding, flip: augment.flip ?? false };
 }
 
@@ -74,7 +75,7 @@ export function batchCount(set: ImageSet, batchSize: number, dropRemainder = fal
  */
 export function* batches(set: ImageSet, options: BatchOptions): Generator<Batch, void, undefined> {
   const { batchSize } = options;
-  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw numberArgumentError('batchSize', 'a positive integer', batchSize);
   const { height: h, width: w, channels: c } = set;
   const aug = resolveAugment(options.augment);
   const scale = new Float32Array(c);
@@ -90,7 +91,7 @@ export function* batches(set: ImageSet, options: BatchOptions): Generator<Batch,
     shift[k] = -mean / std;
   }
   if (options.oneHot !== undefined && (!Number.isInteger(options.oneHot) || options.oneHot <= 0)) {
-    throw new RangeError(`oneHot must be the number of classes, got ${options.oneHot}`);
+    throw numberArgumentError('oneHot', 'the number of classes (a positive integer)', options.oneHot);
   }
   const seed = mixSeed(options.seed ?? 0, options.epoch ?? 0);
   const order = options.shuffle ? shuffledIndices(set.count, createRandom(seed)) : Uint32Array.from({ length: set.count }, (_, i) => i);

@@ -1,3 +1,5 @@
+import { numberArgumentError } from '../errors.js';
+
 /**
  * A set of same-sized images kept as unsigned bytes (channels-last, `NHWC`) with one integer label each.
  * Bytes keep memory low: CIFAR-10's 60,000 images are 184 MB as bytes and four times that as float32; batches
@@ -74,7 +76,7 @@ export function sliceSet(set: ImageSet, start: number, end: number): ImageSet {
 /** The first `limit` images (all when `limit` is undefined). Deterministic. */
 export function takeFirst(set: ImageSet, limit: number | undefined): ImageSet {
   if (limit === undefined) return set;
-  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 0) throw numberArgumentError('limit', 'a non-negative integer', limit);
   return sliceSet(set, 0, limit);
 }
 
@@ -83,13 +85,13 @@ export function takeFirst(set: ImageSet, limit: number | undefined): ImageSet {
  * fraction in (0, 1) or a count >= 1.
  */
 export function splitValidation(set: ImageSet, validation: number): { train: ImageSet; validation: ImageSet } {
-  if (!(validation > 0) || !Number.isFinite(validation)) {
-    throw new RangeError(`validation must be a fraction in (0, 1) or a count >= 1, got ${validation}`);
+  if (typeof validation !== 'number' || !(validation > 0) || !Number.isFinite(validation)) {
+    throw numberArgumentError('validation', 'a fraction in (0, 1) or a count >= 1', validation);
   }
   let n: number;
   if (validation < 1) n = Math.round(set.count * validation);
   else if (Number.isInteger(validation)) n = validation;
-  else throw new RangeError(`validation must be a fraction in (0, 1) or an integer count, got ${validation}`);
+  else throw numberArgumentError('validation', 'a fraction in (0, 1) or an integer count', validation);
   if (n <= 0 || n >= set.count) {
     throw new RangeError(`validation=${validation} leaves ${set.count - n} of ${set.count} training images; choose a smaller split`);
   }

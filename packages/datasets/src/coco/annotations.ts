@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DatasetFileError, DatasetNotFoundError } from '../errors.js';
+import { DatasetFileError, DatasetNotFoundError, numberArgumentError } from '../errors.js';
 import { resolveLogger, type LogOptions } from '../log.js';
 import { resolveDataDir, type LocationOptions } from '../paths.js';
 
@@ -266,7 +266,7 @@ export async function loadCoco(options: CocoOptions = {}): Promise<CocoDataset> 
   }
   const dataset = parseCocoInstances(json, annotationFile, imageDir, files, split);
   if (options.limit !== undefined) {
-    if (!Number.isInteger(options.limit) || options.limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${options.limit}`);
+    if (!Number.isInteger(options.limit) || options.limit < 0) throw numberArgumentError('limit', 'a non-negative integer', options.limit);
     dataset.images = dataset.images.slice(0, options.limit);
     dataset.boxCount = dataset.images.reduce((n, im) => n + im.objects.length, 0);
   }

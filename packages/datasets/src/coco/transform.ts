@@ -1,4 +1,4 @@
-import { DatasetFileError } from '../errors.js';
+import { DatasetFileError, numberArgumentError } from '../errors.js';
 import type { Random } from '../random.js';
 import type { CocoImage } from './annotations.js';
 import type { RgbImage } from './decode.js';
@@ -74,7 +74,7 @@ export interface DetectionSample {
 }
 
 function positive(v: number, name: string): number {
-  if (!(v > 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be a positive number, got ${v}`);
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw numberArgumentError(name, 'a positive number', v);
   return v;
 }
 
@@ -114,7 +114,7 @@ export function transformDetection(
     );
   }
   const stride = options.stride ?? 128;
-  if (!Number.isInteger(stride) || stride <= 0) throw new RangeError(`stride must be a positive integer, got ${stride}`);
+  if (!Number.isInteger(stride) || stride <= 0) throw numberArgumentError('stride', 'a positive integer', stride);
   const flipped = (options.flip ?? false) && random() < 0.5;
   const size = targetSize(image.width, image.height, options, random);
   const resized = resizeBilinear(decoded, size.width, size.height);

@@ -16,6 +16,23 @@ const sha256 = createHash('sha256').update(payload).digest('hex');
 const md5 = createHash('md5').update(payload).digest('hex');
 const quick = { retries: 2, retryDelayMs: 5, progress: false as const };
 
+/** Bytes the endless route managed to send before the client hung up (socket buffers included). */
+let endlessSent = 0;
+/** Streams up to 64 MB without a Content-Length, respecting backpressure, and counts what it sent. */
+const endless = (_req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+  endlessSent = 0;
+  res.writeHead(200, { 'content-type': 'application/octet-stream' });
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  const pump = () => {
+    while (endlessSent < 64 * 1024 * 1024 && !res.destroyed) {
+      endlessSent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', pump);
+    }
+    res.end();
+  };
+  pump();
+};
+
 let server: Awaited<ReturnType<typeof startServer>>;
 const tmp = tempDir();
 beforeAll(async () => {
@@ -25,6 +42,8 @@ beforeAll(async () => {
     '/truncated.bin': serveTruncated(payload),
     '/flaky.bin': serveAfterFailures(payload, 2),
     '/down.bin': serveAfterFailures(payload, 100),
+    '/endless.bin': endless,
+    '/bomb.bin.gz': serve(gzipSync(Buffer.alloc(64 * 1024 * 1024))),
   });
 });
 afterAll(async () => {
@@ -111,6 +130,37 @@ describe('downloadFile', () => {
     expect(err.kind).toBe('checksum');
     expect(err.message).toContain(`sha256 mismatch: expected ${wrong}, got ${sha256}`);
     expect(server.hits['/good.bin']).toBe(before + 1);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('with a known size, refuses a Content-Length above it without reading the body', async () => {
+    const dir = dirFor('announced');
+    const reports: DownloadProgress[] = [];
+    const err = await failure(
+      downloadFile({ urls: [`${server.base}/good.bin`], dest: path.join(dir, 'a.bin'), checksum: { algorithm: 'sha256', hex: sha256 }, size: payload.length - 1, ...quick, progress: (p) => reports.push(p) }),
+    );
+    expect(err.kind).toBe('too-large');
+    expect(err.message).toContain(`the server announces 200000 bytes, more than the 199999 expected`);
+    expect(reports).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('with a known size, aborts a body as soon as it runs past it (no Content-Length)', async () => {
+    const dir = dirFor('endless');
+    const err = await failure(downloadFile({ urls: [`${server.base}/endless.bin`], dest: path.join(dir, 'e.bin'), checksum: { algorithm: 'sha256', hex: sha256 }, size: 1_000_000, ...quick }));
+    expect(err.kind).toBe('too-large');
+    expect(err.message).toMatch(/more than the 1000000 bytes expected/);
+    // Not retried (the URL serves something else), and the server was cut off long before its 64 MB.
+    expect(server.hits['/endless.bin']).toBe(1);
+    expect(endlessSent).toBeLessThan(16 * 1024 * 1024);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('with a known size, caps the decompressed output of a gunzipped download (a gzip bomb)', async () => {
+    const dir = dirFor('bomb');
+    const err = await failure(downloadFile({ urls: [`${server.base}/bomb.bin.gz`], dest: path.join(dir, 'b.bin'), checksum: { algorithm: 'sha256', hex: sha256 }, gunzip: true, size: payload.length, ...quick }));
+    expect(err.kind).toBe('too-large');
+    expect(err.message).toMatch(/decompresses to more than the 200000 bytes expected/);
     expect(readdirSync(dir)).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { DownloadError } from '../errors.js';
+import { DownloadError, numberArgumentError } from '../errors.js';
 import type { Checksum } from './checksum.js';
 import { ProgressMeter, terminalProgress, type ProgressListener } from './progress.js';
 
@@ -19,6 +19,13 @@ export interface DownloadOptions {
   checksum: Checksum;
   /** Decompress a gzip stream while downloading (MNIST mirrors serve `.gz`; the cache keeps raw IDX). */
   gunzip?: boolean;
+  /**
+   * The file's known size in bytes (of what is written to `dest`: after gunzip, when `gunzip` is set). The download
+   * stops as soon as more arrive, or at once when the server announces more (Content-Length), instead of filling
+   * the disk before the checksum could reject it; with `gunzip`, the compressed stream is capped too. A file that
+   * comes out shorter fails its checksum. Give it for every published file.
+   */
+  size?: number;
   /** Retries per URL of transient failures (HTTP 5xx/408/429, connection resets, truncated bodies). Default 4. */
   retries?: number;
   /** First backoff delay; doubled after each retry (exponential backoff). Default 500 ms. */
@@ -75,6 +82,9 @@ export async function downloadFile(options: DownloadOptions): Promise<string> {
   const { urls, dest, checksum } = options;
   if (urls.length === 0) throw new RangeError('downloadFile: urls must name at least one URL');
   if (!/^[0-9a-f]+$/.test(checksum.hex)) throw new RangeError(`downloadFile: checksum.hex must be lower-case hex, got "${checksum.hex}"`);
+  if (options.size !== undefined && !(Number.isSafeInteger(options.size) && options.size > 0)) {
+    throw numberArgumentError('downloadFile: size', 'a positive integer', options.size);
+  }
   const retries = options.retries ?? 4;
   const delay = options.retryDelayMs ?? 500;
   const label = options.label ?? path.basename(dest);
@@ -154,6 +164,14 @@ async function attemptDownload(
     const length = response.headers.get('content-length');
     // With Content-Encoding, fetch hands over decoded bytes, so the header no longer counts what we receive.
     if (length !== null && !response.headers.get('content-encoding')) total = Number(length);
+    // Caps: the file's size on what is written, and on what is received (for gzip: deflate's stored blocks add 5
+    // bytes per 64 KiB, plus header and trailer, so a gzip of `size` bytes is never much larger than `size`).
+    const size = options.size;
+    const receiveCap = size === undefined ? undefined : options.gunzip ? size + Math.ceil(size / 1000) + 1024 : size;
+    if (receiveCap !== undefined && total !== undefined && total > receiveCap) {
+      await response.body.cancel();
+      throw new AttemptError('too-large', false, `the server announces ${total} bytes, more than the ${receiveCap} expected`);
+    }
     meter = new ProgressMeter(label, total, listener);
     const m = meter;
     const hash = createHash(options.checksum.algorithm);
@@ -161,11 +179,22 @@ async function attemptDownload(
       transform(chunk: Buffer, _enc, done) {
         touch();
         m.add(chunk.length);
+        if (receiveCap !== undefined && m.bytes > receiveCap) {
+          done(new AttemptError('too-large', false, `received more than the ${receiveCap} bytes expected; not the published file`));
+          return;
+        }
         done(null, chunk);
       },
     });
+    let written = 0;
     const hasher = new Transform({
       transform(chunk: Buffer, _enc, done) {
+        written += chunk.length;
+        if (size !== undefined && written > size) {
+          const what = options.gunzip ? 'decompresses to' : 'received';
+          done(new AttemptError('too-large', false, `${what} more than the ${size} bytes expected; not the published file`));
+          return;
+        }
         hash.update(chunk);
         done(null, chunk);
       },
@@ -175,6 +204,7 @@ async function attemptDownload(
     try {
       await pipeline([body, ...stages, createWriteStream(tmp)]);
     } catch (err) {
+      if (err instanceof AttemptError) throw err;
       const received = meter.bytes;
       if (total !== undefined && received < total) {
         throw new AttemptError('truncated', true, `truncated: received ${received} of ${total} bytes`, { cause: err });

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { c as createTar } from 'tar';
+import { gzipSync } from 'node:zlib';
+import { Header, c as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetFileError } from '../errors.js';
 import { patternBytes, tempDir } from '../test-utils/fixtures.js';
@@ -49,4 +50,34 @@ describe('extractTarGz', () => {
     await expect(extractTarGz(archive, dest, 'top', [{ path: 'top/a.bin', size: 30_730_000 }])).rejects.toThrow(/top\/a\.bin is 50000 bytes, expected 30730000/);
     expect(readdirSync(dest)).toEqual([]);
   });
+
+  it('a bad entry mid-archive: waits for extraction to stop, keeps the error naming the archive, leaves nothing', async () => {
+    // A good entry, a `../` entry, then 300 more files: tar in strict mode rejects at the `../` entry but goes on
+    // writing the 300; cleaning up before it stops used to fail (ENOTEMPTY) and leave a partial .extract-* folder.
+    const evil = path.join(tmp.dir, 'evil.tar.gz');
+    writeFileSync(evil, gzipSync(tarOf([['top/good.bin', a.subarray(0, 1000)], ['../escape.bin', b.subarray(0, 10)], ...Array.from({ length: 300 }, (_, i) => [`top/many/f${i}.bin`, a.subarray(i, i + 2000)] as [string, Uint8Array])])));
+    for (let run = 0; run < 3; run++) {
+      const dest = path.join(tmp.dir, `out-evil-${run}`);
+      mkdirSync(dest);
+      const err = await extractTarGz(evil, dest, 'top', []).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DatasetFileError);
+      expect((err as DatasetFileError).file).toBe(evil);
+      expect((err as Error).message).toMatch(/evil\.tar\.gz: .*\.\./);
+      expect(readdirSync(dest)).toEqual([]);
+    }
+    expect(existsSync(path.join(tmp.dir, 'escape.bin'))).toBe(false);
+  });
 });
+
+/** A tar stream of regular files (512-byte headers, data padded to 512, two zero blocks), written by hand so an entry can say `../`. */
+function tarOf(entries: [string, Uint8Array][]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [name, data] of entries) {
+    const header = new Header({ path: name, mode: 0o644, size: data.length, type: 'File', mtime: new Date(0), uid: 0, gid: 0 });
+    const block = Buffer.alloc(512);
+    header.encode(block, 0);
+    blocks.push(block, Buffer.from(data), Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}

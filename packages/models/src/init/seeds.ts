@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { assertNonNegativeInteger, describeValue } from '@db/core';
 
 /**
  * Hands out one derived seed per layer from a network's single `seed`.
@@ -21,12 +22,9 @@ export class SeedSequence {
     private readonly seed: number,
     private readonly stream = 0,
   ) {
-    if (!Number.isSafeInteger(seed)) {
-      throw new RangeError(`seed must be an integer, got ${String(seed)}`);
-    }
-    if (!Number.isInteger(stream) || stream < 0) {
-      throw new RangeError(`stream must be a non-negative integer, got ${String(stream)}`);
-    }
+    if (typeof seed !== 'number') throw new TypeError(`seed must be an integer, got ${describeValue(seed)}`);
+    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${describeValue(seed)}`);
+    assertNonNegativeInteger(stream, 'stream');
   }
 
   /** The next derived seed, an integer in [0, 2^31). */

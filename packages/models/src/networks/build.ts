@@ -4,6 +4,7 @@ import { customNet } from './custom-net.js';
 import { densenet, type DenseNetOptions } from './densenet.js';
 import { resnet50, type ResNetOptions } from './resnet50.js';
 import type { NetworkOptions } from './options.js';
+import { describeValue } from '@db/core';
 
 /** Options of {@link buildNetwork}: the shared ones plus those of ResNet-50 and DenseNet (ignored by the others). */
 export type AnyNetworkOptions = NetworkOptions &
@@ -40,6 +41,6 @@ export function buildNetwork(network: NetworkName, options: AnyNetworkOptions): 
         stemFilters: options.stemFilters,
       });
     default:
-      throw new RangeError(`network must be 'customNet', 'resnet50' or 'densenet', got ${String(network)}`);
+      throw new TypeError(`network must be 'customNet', 'resnet50' or 'densenet', got ${describeValue(network)}`);
   }
 }

@@ -3,6 +3,7 @@ import { MASK_STREAM, SeedSequence, WEIGHT_STREAM } from '../init/seeds.js';
 import { applyRegularizer } from '../regularizer/layer.js';
 import { apply, type BuildContext as Ctx } from './context.js';
 import { checkPositiveIntegers, resolveOptions, type NetworkOptions } from './options.js';
+import { assertPositiveInteger, describeValue } from '@db/core';
 
 /** Options of {@link densenet}. */
 export interface DenseNetOptions extends NetworkOptions {
@@ -94,17 +95,16 @@ export function densenet(options: DenseNetOptions): tfl.LayersModel {
   const { inputShape, numClasses, regularizer, seed } = resolveOptions(options);
   const blocks = checkPositiveIntegers(options.blocks ?? DENSENET121_BLOCKS, 'blocks');
   const growthRate = options.growthRate ?? 32;
-  if (!Number.isInteger(growthRate) || growthRate < 1) {
-    throw new RangeError(`growthRate must be a positive integer, got ${String(growthRate)}`);
-  }
+  assertPositiveInteger(growthRate, 'growthRate');
   const compression = options.compression ?? 0.5;
+  if (typeof compression !== 'number') {
+    throw new TypeError(`compression must be a number in (0, 1], got ${describeValue(compression)}`);
+  }
   if (!Number.isFinite(compression) || compression <= 0 || compression > 1) {
-    throw new RangeError(`compression must be a number in (0, 1], got ${String(compression)}`);
+    throw new RangeError(`compression must be a number in (0, 1], got ${describeValue(compression)}`);
   }
   const stemFilters = options.stemFilters ?? 64;
-  if (!Number.isInteger(stemFilters) || stemFilters < 1) {
-    throw new RangeError(`stemFilters must be a positive integer, got ${String(stemFilters)}`);
-  }
+  assertPositiveInteger(stemFilters, 'stemFilters');
 
   const ctx: Ctx = {
     seeds: new SeedSequence(seed, WEIGHT_STREAM),

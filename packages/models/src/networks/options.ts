@@ -1,4 +1,5 @@
 import { validateRegularizer, type RegularizerSpec } from '../regularizer/spec.js';
+import { assertPositiveInteger, describeValue } from '@db/core';
 
 /** What every network builder takes. */
 export interface NetworkOptions {
@@ -31,11 +32,13 @@ export interface ResolvedOptions {
 /** Checks the shared options, throwing an error that names the bad argument. */
 export function resolveOptions(options: NetworkOptions, requireClasses = true): ResolvedOptions {
   if (options == null || typeof options !== 'object') {
-    throw new TypeError('options must be an object with inputShape, numClasses, regularizer and seed');
+    throw new TypeError(`options must be an object with inputShape, numClasses, regularizer and seed, got ${describeValue(options)}`);
   }
   const { inputShape } = options;
+  if (!Array.isArray(inputShape)) {
+    throw new TypeError(`inputShape must be [height, width, channels] of positive integers (channelsLast), got ${describeValue(inputShape)}`);
+  }
   if (
-    !Array.isArray(inputShape) ||
     inputShape.length !== 3 ||
     !inputShape.every((d) => Number.isInteger(d) && d > 0)
   ) {
@@ -45,13 +48,10 @@ export function resolveOptions(options: NetworkOptions, requireClasses = true): 
     );
   }
   const numClasses = options.numClasses;
-  if (requireClasses && (!Number.isInteger(numClasses) || numClasses < 1)) {
-    throw new RangeError(`numClasses must be a positive integer, got ${String(numClasses)}`);
-  }
+  if (requireClasses) assertPositiveInteger(numClasses, 'numClasses');
   const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed)) {
-    throw new RangeError(`seed must be an integer, got ${String(seed)}`);
-  }
+  if (typeof seed !== 'number') throw new TypeError(`seed must be an integer, got ${describeValue(seed)}`);
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be an integer, got ${describeValue(seed)}`);
   return {
     inputShape: [inputShape[0], inputShape[1], inputShape[2]],
     numClasses,
@@ -62,13 +62,13 @@ export function resolveOptions(options: NetworkOptions, requireClasses = true): 
 
 /** Checks an array option of positive integers (block counts and the like). */
 export function checkPositiveIntegers(value: readonly number[], argument: string, length?: number): number[] {
+  const what = length === undefined ? 'a non-empty array' : `an array of ${length}`;
+  if (!Array.isArray(value)) throw new TypeError(`${argument} must be ${what} positive integers, got ${describeValue(value)}`);
   if (
-    !Array.isArray(value) ||
     value.length === 0 ||
     (length !== undefined && value.length !== length) ||
     !value.every((n) => Number.isInteger(n) && n > 0)
   ) {
-    const what = length === undefined ? 'a non-empty array' : `an array of ${length}`;
     throw new RangeError(`${argument} must be ${what} positive integers, got ${JSON.stringify(value)}`);
   }
   return [...value];

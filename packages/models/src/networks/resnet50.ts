@@ -4,6 +4,7 @@ import { applyRegularizer } from '../regularizer/layer.js';
 import type { RegularizerSpec } from '../regularizer/spec.js';
 import { apply, type BuildContext as Ctx } from './context.js';
 import { checkPositiveIntegers, resolveOptions, type NetworkOptions } from './options.js';
+import { describeValue } from '@db/core';
 
 /**
  * The stem of a ResNet:
@@ -168,7 +169,7 @@ function resnetTrunk(
     x = bn(ctx, x, 'bn_conv1');
     x = relu(x, 'conv1_relu');
   } else {
-    throw new RangeError(`stem must be 'imagenet' or 'small', got ${String(stem)}`);
+    throw new TypeError(`stem must be 'imagenet' or 'small', got ${describeValue(stem)}`);
   }
   const stages: tfl.SymbolicTensor[] = [];
   stageBlocks.forEach((blocks, s) => {

@@ -31,6 +31,26 @@ describe('regularizer constructors', () => {
     expect(() => validateRegularizer(null as unknown as RegularizerSpec)).toThrow(/regularizer/);
   });
 
+  it('argument errors follow the shared style: TypeError naming the type, RangeError showing the number', () => {
+    // A keepProb read from JSON or a command line as a string used to read "got 0.9".
+    const fromJson = JSON.parse('{"kind":"dropBlock","blockSize":3,"keepProb":"0.9"}') as RegularizerSpec;
+    const cases: [() => unknown, ErrorConstructor, string][] = [
+      [() => validateRegularizer(fromJson), TypeError, "keepProb must be a number in (0, 1], got the string '0.9'"],
+      [() => regularizer.dropBlock(3, 0), RangeError, 'keepProb must be a number in (0, 1], got 0'],
+      [() => regularizer.dropout('0.2' as never), TypeError, "rate must be a number in [0, 1), got the string '0.2'"],
+      [() => regularizer.dropout(1), RangeError, 'rate must be a number in [0, 1), got 1'],
+      [
+        () => validateRegularizer({ kind: 'cutout' } as unknown as RegularizerSpec),
+        TypeError,
+        "regularizer.kind must be 'none', 'dropout', 'spatialDropout' or 'dropBlock', got the string 'cutout'",
+      ],
+    ];
+    for (const [fn, type, message] of cases) {
+      expect(fn).toThrow(type);
+      expect(fn).toThrow(message);
+    }
+  });
+
   it('describes specs as the report writes them', () => {
     expect(describeRegularizer(regularizer.none())).toBe('none');
     expect(describeRegularizer(regularizer.dropout(0.25))).toBe('Dropout(0.25)');

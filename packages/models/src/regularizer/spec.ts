@@ -6,6 +6,8 @@
  * report's settings be written down, compared, printed and serialised as data (see `reportVariants`).
  */
 
+import { assertKeepProb, assertPositiveInteger, describeValue } from '@db/core';
+
 /** No regulariser: the network is built without any extra layer. */
 export interface NoRegularizer {
   readonly kind: 'none';
@@ -41,22 +43,19 @@ export type RegularizerSpec = NoRegularizer | DropoutRegularizer | SpatialDropou
 export type RegularizerKind = RegularizerSpec['kind'];
 
 function checkRate(rate: number, argument: string): void {
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate >= 1) {
-    throw new RangeError(`${argument} must be a number in [0, 1), got ${String(rate)}`);
+  if (typeof rate !== 'number') throw new TypeError(`${argument} must be a number in [0, 1), got ${describeValue(rate)}`);
+  if (!Number.isFinite(rate) || rate < 0 || rate >= 1) {
+    throw new RangeError(`${argument} must be a number in [0, 1), got ${describeValue(rate)}`);
   }
 }
 
 function checkBlockSize(blockSize: number): void {
-  if (!Number.isInteger(blockSize) || blockSize < 1) {
-    throw new RangeError(`blockSize must be a positive integer, got ${String(blockSize)}`);
-  }
+  assertPositiveInteger(blockSize, 'blockSize');
 }
 
 function checkKeepProb(keepProb: number): void {
   // keepProb = 0 would mean "drop everything": gamma explodes and the rescaling divides by zero.
-  if (typeof keepProb !== 'number' || !Number.isFinite(keepProb) || keepProb <= 0 || keepProb > 1) {
-    throw new RangeError(`keepProb must be a number in (0, 1], got ${String(keepProb)}`);
-  }
+  assertKeepProb(keepProb);
 }
 
 /** No regulariser. */
@@ -96,7 +95,7 @@ export const regularizer = { none, dropout, spatialDropout, dropBlock } as const
  */
 export function validateRegularizer(spec: RegularizerSpec): RegularizerSpec {
   if (spec == null || typeof spec !== 'object') {
-    throw new TypeError(`regularizer must be a RegularizerSpec object, got ${String(spec)}`);
+    throw new TypeError(`regularizer must be a RegularizerSpec object, got ${describeValue(spec)}`);
   }
   switch (spec.kind) {
     case 'none':
@@ -112,7 +111,7 @@ export function validateRegularizer(spec: RegularizerSpec): RegularizerSpec {
     default:
       throw new TypeError(
         "regularizer.kind must be 'none', 'dropout', 'spatialDropout' or 'dropBlock', " +
-          `got ${String((spec as { kind?: unknown }).kind)}`,
+          `got ${describeValue((spec as { kind?: unknown }).kind)}`,
       );
   }
 }

@@ -1,4 +1,5 @@
 import { describeRegularizer, regularizer, type RegularizerSpec } from './spec.js';
+import { describeValue } from '@db/core';
 
 /** The three classification networks of the report. */
 export type NetworkName = 'customNet' | 'resnet50' | 'densenet';
@@ -29,7 +30,7 @@ const NETWORK_LABEL: Record<NetworkName, string> = {
 export function networkLabel(network: NetworkName): string {
   const label = NETWORK_LABEL[network];
   if (label === undefined) {
-    throw new RangeError(`network must be one of ${Object.keys(NETWORK_LABEL).join(', ')}, got ${String(network)}`);
+    throw new TypeError(`network must be one of ${Object.keys(NETWORK_LABEL).join(', ')}, got ${describeValue(network)}`);
   }
   return label;
 }

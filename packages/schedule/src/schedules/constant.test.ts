@@ -8,7 +8,7 @@ describe('constantSchedule', () => {
   });
 
   it('rejects a keepProb outside (0, 1] and progress outside [0, 1]', () => {
-    expect(() => constantSchedule(0)).toThrow(/keepProb must be in \(0, 1\]/);
+    expect(() => constantSchedule(0)).toThrow(/keepProb must be a number in \(0, 1\], got 0/);
     expect(() => constantSchedule(1.2)).toThrow(/keepProb/);
     expect(() => constantSchedule(0.9)(-1)).toThrow(/progress/);
   });

@@ -41,16 +41,20 @@ describe('linearSchedule', () => {
   });
 
   it('rejects bad options and progress, naming the argument', () => {
-    expect(() => linearSchedule({ target: 0 })).toThrow(/target must be in \(0, 1\], but got 0/);
+    // The shared @db style: a RangeError for a number out of range, a TypeError naming the type of a wrong one.
+    expect(() => linearSchedule({ target: 0 })).toThrow(new RangeError('target must be a number in (0, 1], got 0'));
+    expect(() => linearSchedule({ target: '0.9' as never })).toThrow(new TypeError("target must be a number in (0, 1], got the string '0.9'"));
+    expect(() => linearSchedule({ target: 0 })).toThrow(RangeError);
+    expect(() => linearSchedule({ target: '0.9' as never })).toThrow(TypeError);
     expect(() => linearSchedule({ target: 1.1 })).toThrow(/target/);
-    expect(() => linearSchedule({ target: Number.NaN })).toThrow(/target must be a finite number/);
+    expect(() => linearSchedule({ target: Number.NaN })).toThrow(/target must be a number in \(0, 1\], got NaN/);
     expect(() => linearSchedule({ target: 0.9, start: 0 })).toThrow(/start/);
     expect(() => linearSchedule({ target: 0.9, rampFraction: 0 })).toThrow(/rampFraction/);
     expect(() => linearSchedule({ target: 0.9, rampFraction: 1.5 })).toThrow(/rampFraction/);
     expect(() => linearSchedule(undefined as never)).toThrow(/linearSchedule options must be an options object/);
     const s = linearSchedule({ target: 0.9 });
-    expect(() => s(-0.1)).toThrow(/progress must be in \[0, 1\]/);
+    expect(() => s(-0.1)).toThrow(/progress must be a number in \[0, 1\]/);
     expect(() => s(1.01)).toThrow(/progress/);
-    expect(() => s(Number.NaN)).toThrow(/progress must be a finite number/);
+    expect(() => s(Number.NaN)).toThrow(/progress must be a number in \[0, 1\] \(the fraction of training done\), got NaN/);
   });
 });

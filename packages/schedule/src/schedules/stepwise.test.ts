@@ -35,7 +35,7 @@ describe('stepwiseSchedule', () => {
     expect(() => stepwiseSchedule({ boundaries: [0.5, 0.5], values: [1, 0.9, 0.8] })).toThrow(
       /strictly increasing.*boundaries\[1\]/,
     );
-    expect(() => stepwiseSchedule({ boundaries: [0.5], values: [1, 0] })).toThrow(/values\[1\] must be in \(0, 1\]/);
+    expect(() => stepwiseSchedule({ boundaries: [0.5], values: [1, 0] })).toThrow(/values\[1\] must be a number in \(0, 1\], got 0/);
     expect(() => stepwiseSchedule({ boundaries: 0.5 as never, values: [1, 0.9] })).toThrow(/boundaries must be an array/);
   });
 });

@@ -1,4 +1,5 @@
 import { assertKeepProb, assertOptionsObject, assertProgress } from '../validate.js';
+import { describeValue } from '@db/core';
 import type { KeepProbSchedule } from './types.js';
 
 /** Options of {@link stepwiseSchedule}. */
@@ -22,25 +23,22 @@ export function stepwiseSchedule(options: StepwiseScheduleOptions): KeepProbSche
   assertOptionsObject(options, 'stepwiseSchedule options');
   const { boundaries, values } = options;
   if (!Array.isArray(boundaries)) {
-    throw new Error(`boundaries must be an array of progress values in (0, 1), but got ${String(boundaries)}.`);
+    throw new TypeError(`boundaries must be an array of progress values in (0, 1), got ${describeValue(boundaries)}`);
   }
   if (!Array.isArray(values)) {
-    throw new Error(`values must be an array of keepProbs in (0, 1], but got ${String(values)}.`);
+    throw new TypeError(`values must be an array of keepProbs in (0, 1], got ${describeValue(values)}`);
   }
   if (values.length !== boundaries.length + 1) {
-    throw new Error(
+    throw new RangeError(
       `values must have one more entry than boundaries (${boundaries.length} boundaries need ` +
-        `${boundaries.length + 1} values), but got ${values.length}.`,
+        `${boundaries.length + 1} values), got ${values.length}`,
     );
   }
   boundaries.forEach((b, i) => {
-    if (typeof b !== 'number' || !Number.isFinite(b) || !(b > 0 && b < 1)) {
-      throw new Error(`boundaries[${i}] must be a progress value in (0, 1), but got ${String(b)}.`);
-    }
+    if (typeof b !== 'number') throw new TypeError(`boundaries[${i}] must be a progress value in (0, 1), got ${describeValue(b)}`);
+    if (!(b > 0 && b < 1)) throw new RangeError(`boundaries[${i}] must be a progress value in (0, 1), got ${describeValue(b)}`);
     if (i > 0 && !(b > boundaries[i - 1])) {
-      throw new Error(
-        `boundaries must be strictly increasing, but boundaries[${i}] = ${b} follows ${boundaries[i - 1]}.`,
-      );
+      throw new RangeError(`boundaries must be strictly increasing, got boundaries[${i}] = ${b} after ${boundaries[i - 1]}`);
     }
   });
   values.forEach((v, i) => assertKeepProb(v, `values[${i}]`));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sum64 } from '../test-utils/helpers.js';
-import { DropBlock2D, DropBlock3D, dropBlock2D, dropBlock3D, isDropBlockLayer, spatialDropout2D } from '../index.js';
+import { DropBlock2D, DropBlock3D, dropBlock2D, dropBlock2d, dropBlock3D, isDropBlockLayer, spatialDropout2D } from '../index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -126,6 +126,23 @@ describe('DropBlock2D layer', () => {
     expect(() => dropBlock2D({ blockSize: 3, dataFormat: 'NCHW' as never })).toThrow(/dataFormat/);
     const layer = dropBlock2D({ blockSize: 3 });
     expect(() => layer.apply(tf.ones([2, 4, 4, 4, 1]), { training: true })).toThrow();
+  });
+
+  it('argument errors follow the shared style: TypeError naming the type, RangeError showing the number', () => {
+    const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
+    const cases: [() => unknown, ErrorConstructor, string][] = [
+      [() => dropBlock2D({ blockSize: 3, keepProb: '0.9' as never }), TypeError, "keepProb must be a number in (0, 1], got the string '0.9'"],
+      [() => dropBlock2D({ blockSize: 3, keepProb: 0 }), RangeError, 'keepProb must be a number in (0, 1], got 0'],
+      [() => dropBlock2D({ blockSize: '3' as never }), TypeError, "blockSize must be a positive integer, got the string '3'"],
+      [() => spatialDropout2D({ rate: '0.1' as never }), TypeError, "rate must be a number in [0, 1), got the string '0.1'"],
+      [() => spatialDropout2D({ rate: 1 }), RangeError, 'rate must be a number in [0, 1), got 1'],
+      [() => dropBlock2d(x, { keepProb: 0.9, blockSize: 2, training: 'yes' as never }), TypeError, "training must be a boolean, got the string 'yes'"],
+    ];
+    for (const [fn, type, message] of cases) {
+      expect(fn).toThrow(type);
+      expect(fn).toThrow(message);
+    }
+    x.dispose();
   });
 });
 

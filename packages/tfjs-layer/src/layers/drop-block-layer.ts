@@ -6,6 +6,7 @@ import {
   assertPositiveInteger,
   assertSeed,
   deriveSeed,
+  describeValue,
   type DataFormat,
 } from '@db/core';
 import { dropBlock2d } from '../op/drop-block2d.js';
@@ -48,7 +49,7 @@ export abstract class DropBlockLayerBase extends layers.Layer {
 
   constructor(args: DropBlockLayerArgs) {
     super(args);
-    if (args === null || typeof args !== 'object') throw new TypeError('DropBlock layer args must be an object');
+    if (args === null || typeof args !== 'object') throw new TypeError(`DropBlock layer args must be an object, got ${describeValue(args)}`);
     assertPositiveInteger(args.blockSize, 'blockSize');
     const keepProb = args.keepProb ?? DEFAULT_KEEP_PROB;
     assertKeepProb(keepProb);

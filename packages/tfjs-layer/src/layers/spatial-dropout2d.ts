@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { layers, type Shape } from '@tensorflow/tfjs-layers';
-import { assertDataFormat, assertSeed, createRng, deriveSeed, randomSeed, type DataFormat } from '@db/core';
+import { assertDataFormat, assertSeed, createRng, deriveSeed, describeValue, randomSeed, type DataFormat } from '@db/core';
 import type { SpatialDropout2DArgs } from './args.js';
 import { singleTensor } from './drop-block-layer.js';
 
@@ -24,10 +24,11 @@ export class SpatialDropout2D extends layers.Layer {
 
   constructor(args: SpatialDropout2DArgs) {
     super(args);
-    if (args === null || typeof args !== 'object') throw new TypeError('SpatialDropout2D args must be an object');
+    if (args === null || typeof args !== 'object') throw new TypeError(`SpatialDropout2D args must be an object, got ${describeValue(args)}`);
     const { rate } = args;
-    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate >= 1) {
-      throw new RangeError(`rate must be a number in [0, 1), got ${String(rate)}`);
+    if (typeof rate !== 'number') throw new TypeError(`rate must be a number in [0, 1), got ${describeValue(rate)}`);
+    if (!Number.isFinite(rate) || rate < 0 || rate >= 1) {
+      throw new RangeError(`rate must be a number in [0, 1), got ${describeValue(rate)}`);
     }
     const seed = (args.seed as number | null | undefined) ?? undefined;
     assertSeed(seed);

@@ -1,5 +1,5 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { assertDataFormat, assertKeepProb, assertPositiveInteger, assertSeed, type DataFormat } from '@db/core';
+import { assertDataFormat, assertKeepProb, assertPositiveInteger, assertSeed, describeValue, type DataFormat } from '@db/core';
 
 /** Options of {@link dropBlock2d} and {@link dropBlock3d}. */
 export interface DropBlockOpOptions {
@@ -34,13 +34,13 @@ export interface ResolvedOptions {
 }
 
 function assertBoolean(v: unknown, name: string): asserts v is boolean | undefined {
-  if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${String(v)}`);
+  if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describeValue(v)}`);
 }
 
 /** Checks the tensor and options; every error names the argument it rejects. */
 export function resolveOptions(fn: string, x: Tensor, rank: number, options: DropBlockOpOptions): ResolvedOptions {
   if (x === null || typeof x !== 'object' || typeof (x as Tensor).rank !== 'number') {
-    throw new TypeError(`${fn}: x must be a tf.Tensor`);
+    throw new TypeError(`${fn}: x must be a tf.Tensor, got ${describeValue(x)}`);
   }
   if (x.rank !== rank) {
     throw new RangeError(`${fn}: x must be a rank-${rank} tensor, got rank ${x.rank} (shape [${x.shape.join(', ')}])`);
@@ -48,7 +48,7 @@ export function resolveOptions(fn: string, x: Tensor, rank: number, options: Dro
   if (x.dtype !== 'float32') {
     throw new TypeError(`${fn}: x must be a float32 tensor (it is rescaled), got dtype ${x.dtype}`);
   }
-  if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be an object`);
+  if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be an object, got ${describeValue(options)}`);
   assertKeepProb(options.keepProb);
   assertPositiveInteger(options.blockSize, 'blockSize');
   assertSeed(options.seed);
