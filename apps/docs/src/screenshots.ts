@@ -26,7 +26,7 @@ export async function takeScreenshots(outDir = SCREENSHOT_DIR): Promise<{ file: 
   const chromium = findChromium();
   if (chromium == null) throw new Error('no Chromium found: apt-get install chromium, or set CHROMIUM_PATH');
   for (const s of SHOTS) {
-    if (!fs.existsSync(path.join(SITE_DIR, s.page))) throw new Error(`${s.page} is not in ${SITE_DIR}: build the site first (pnpm docs)`);
+    if (!fs.existsSync(path.join(SITE_DIR, s.page))) throw new Error(`${s.page} is not in ${SITE_DIR}: build the site first (pnpm run docs)`);
   }
   fs.mkdirSync(outDir, { recursive: true });
   const server = await serveFolder(SITE_DIR);

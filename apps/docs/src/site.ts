@@ -3,7 +3,7 @@
  * configured by the root typedoc.json) and then the visualiser bundle into docs/site/visualiser, which the
  * visualiser guide links to. Typedoc cleans its output folder, so the visualiser is built after it.
  *
- * Usage: `pnpm docs` (repository root).
+ * Usage: `pnpm run docs` (repository root; plain `pnpm docs` runs npm's docs command instead).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
