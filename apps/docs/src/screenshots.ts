@@ -46,13 +46,24 @@ export async function takeScreenshots(outDir = SCREENSHOT_DIR): Promise<{ file: 
     await page.waitForFunction(() => (globalThis as any).dropBlockVisualiser?.ready || (globalThis as any).dropBlockVisualiser?.error, { timeout: 120_000 });
     const error = await page.evaluate(() => (globalThis as any).dropBlockVisualiser.error);
     if (error) throw new Error(`the visualiser failed in Chromium: ${error}`);
-    const before: number = await page.evaluate(() => (globalThis as any).dropBlockVisualiser.draws);
-    await page.evaluate(() => {
-      const el = document.getElementById('blockSize') as HTMLInputElement;
-      el.value = '7';
-      el.dispatchEvent(new Event('input'));
-    });
-    await page.waitForFunction((n) => (globalThis as any).dropBlockVisualiser.draws > n, { timeout: 120_000 }, before);
+    const draws = () => page.evaluate(() => (globalThis as any).dropBlockVisualiser.draws as number);
+    const redraw = async (act: () => Promise<unknown>) => {
+      const before = await draws();
+      await act();
+      await page.waitForFunction((n) => (globalThis as any).dropBlockVisualiser.draws > n, { timeout: 120_000 }, before);
+    };
+    await redraw(() =>
+      page.evaluate(() => {
+        const el = document.getElementById('blockSize') as HTMLInputElement;
+        el.value = '7';
+        el.dispatchEvent(new Event('input'));
+      }),
+    );
+    // With blockSize 7 a 32 x 32 map has about two seeds per mask, so some masks drop nothing: re-sample (at most
+    // 20 times) until the one shown drops a block, so the picture shows what DropBlock does.
+    for (let i = 0; i < 20 && (await page.evaluate(() => (globalThis as any).dropBlockVisualiser.thisMask)) === 0; i++) {
+      await redraw(() => page.click('#resample'));
+    }
     await page.screenshot({ path: path.join(outDir, 'visualiser-blocksize-7.png') });
     written.push('visualiser-blocksize-7.png');
   } finally {
