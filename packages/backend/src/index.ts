@@ -2,6 +2,16 @@
  * @packageDocumentation
  * Picks the fastest TensorFlow.js backend available (tfjs-node-gpu, tfjs-node, wasm, cpu) and gives the wasm backend
  * the kernels it needs to train conv nets (fast convolution weight and input gradients, and the rest).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { useFastestBackend } from '@db/backend';
+ *
+ * const choice = await useFastestBackend(); // logs its choice and why it skipped each faster backend
+ * console.log(choice.backendName, tf.getBackend()); // e.g. 'wasm' 'wasm' without tfjs-node installed
+ * console.log(tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).arraySync()); // [[3, 3], [3, 3]]
+ * ```
  */
 export { registerWasmTrainingKernels } from './kernels/register.js';
 export { registerConvKernels, CONV_KERNEL_NAMES } from './kernels/conv/index.js';

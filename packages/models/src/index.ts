@@ -3,6 +3,19 @@
  * The DropBlock report's networks for TensorFlow.js: CustomNet, ResNet-50 (and its C3..C5 backbone for RetinaNet)
  * and DenseNet, each built with none, Dropout, SpatialDropout or DropBlock as a parameter; Keras HDF5 weights
  * (ImageNet ResNet-50) loaded into them by layer name.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { customNet, regularizer, reportVariants } from '@db/models';
+ *
+ * const model = customNet({ inputShape: [32, 32, 3], numClasses: 10, regularizer: regularizer.dropBlock(3, 0.9), seed: 1 });
+ * console.log(model.countParams()); // 309290
+ * console.log((model.predict(tf.zeros([1, 32, 32, 3])) as tf.Tensor).shape); // [1, 10]
+ *
+ * // The study's five forms of a network, as data.
+ * console.log(reportVariants('customNet').map((v) => v.label));
+ * ```
  */
 export {
   regularizer,

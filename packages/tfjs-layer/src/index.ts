@@ -8,6 +8,28 @@
  * Importing the package registers the layer classes for serialisation.
  *
  * @packageDocumentation
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { dropBlock2D, dropBlock2d } from '@db/tfjs-layer';
+ *
+ * // The op: drops 3x3 blocks of each map and rescales what is kept.
+ * const x = tf.ones([2, 16, 16, 4]) as tf.Tensor4D;
+ * const y = dropBlock2d(x, { keepProb: 0.9, blockSize: 3, seed: 1 });
+ * console.log(tf.sum(y).dataSync()[0]); // about 2048, the sum of x
+ *
+ * // The layer: active in training (fit, or apply with training: true), identity at inference.
+ * const model = tf.sequential({
+ *   layers: [
+ *     tf.layers.conv2d({ inputShape: [16, 16, 3], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+ *     dropBlock2D({ blockSize: 3, keepProb: 0.9 }),
+ *     tf.layers.flatten(),
+ *     tf.layers.dense({ units: 10, activation: 'softmax' }),
+ *   ],
+ * });
+ * console.log((model.predict(tf.ones([1, 16, 16, 3])) as tf.Tensor).shape); // [1, 10]
+ * ```
  */
 import './layers/register.js';
 

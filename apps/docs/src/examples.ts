@@ -1,0 +1,65 @@
+/**
+ * The code examples of the docs site, extracted so that tests can type-check and run them: every ```ts block of
+ * the guides (docs/guides/*.md) and the `@example` of each package's entry point (the `@packageDocumentation`
+ * comment of packages/<name>/src/index.ts, shown on the package's page of the site).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from './site.js';
+
+/** One example: where it is and its code. */
+export interface DocExample {
+  /** A file-name-safe id, e.g. `03-adding-dropblock-2` or `package-core`. */
+  id: string;
+  /** Where it comes from, for messages: `docs/guides/03-adding-dropblock.md:42`. */
+  source: string;
+  /** The TypeScript code. */
+  code: string;
+}
+
+/** The ```ts blocks of one markdown text, with the line each starts on. */
+export function markdownTsBlocks(markdown: string): { line: number; code: string }[] {
+  const blocks: { line: number; code: string }[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^```(ts|typescript)\s*$/.test(lines[i])) continue;
+    const start = i + 1;
+    let end = start;
+    while (end < lines.length && !/^```\s*$/.test(lines[end])) end++;
+    if (end === lines.length) throw new Error(`unterminated code block at line ${i + 1}`);
+    blocks.push({ line: start + 1, code: lines.slice(start, end).join('\n') + '\n' });
+    i = end;
+  }
+  return blocks;
+}
+
+/** The `@example` ```ts block of a package's `@packageDocumentation` comment, if any. */
+export function packageExample(indexSource: string): string | null {
+  const comment = /\/\*\*([\s\S]*?)\*\//.exec(indexSource)?.[1];
+  if (comment == null || !comment.includes('@packageDocumentation')) return null;
+  const text = comment
+    .split('\n')
+    .map((l) => l.replace(/^\s*\* ?/, ''))
+    .join('\n');
+  const at = text.indexOf('@example');
+  if (at < 0) return null;
+  return markdownTsBlocks(text.slice(at))[0]?.code ?? null;
+}
+
+/** Every example of the guides and of the packages' entry points. */
+export function collectExamples(root = ROOT): DocExample[] {
+  const out: DocExample[] = [];
+  const guides = path.join(root, 'docs', 'guides');
+  for (const f of fs.readdirSync(guides).filter((f) => f.endsWith('.md')).sort()) {
+    const blocks = markdownTsBlocks(fs.readFileSync(path.join(guides, f), 'utf8'));
+    blocks.forEach((b, i) => out.push({ id: `${f.replace(/\.md$/, '')}-${i + 1}`, source: `docs/guides/${f}:${b.line}`, code: b.code }));
+  }
+  const packages = path.join(root, 'packages');
+  for (const name of fs.readdirSync(packages).sort()) {
+    const index = path.join(packages, name, 'src', 'index.ts');
+    if (!fs.existsSync(index)) continue;
+    const code = packageExample(fs.readFileSync(index, 'utf8'));
+    if (code != null) out.push({ id: `package-${name}`, source: `packages/${name}/src/index.ts`, code });
+  }
+  return out;
+}
