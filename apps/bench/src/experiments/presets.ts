@@ -1,7 +1,7 @@
 /**
  * The bench's presets and how a time budget sizes the default one.
  *
- * - `quick`: every table, a tiny run per row (64 training images, 1 epoch, 1 seed, shallow networks): checks the
+ * - `quick`: every table, a tiny run per row (32 training images, 1 epoch, 1 seed, shallow networks): checks the
  *   whole pipeline in a few minutes; its accuracies mean nothing.
  * - `default`: the report's networks at full depth, 2 seeds per row, training-set size and epochs chosen from a
  *   calibration so the whole bench fills `--budget` (default 1 h).
@@ -64,8 +64,8 @@ const QUICK: Preset = {
       ...table.paper,
       epochs: 1,
       batchSize: 16,
-      trainImages: 64,
-      testImages: 64,
+      trainImages: 32,
+      testImages: 32,
       network: table.network === 'resnet50' ? { stageBlocks: [1, 1, 1, 1] } : table.network === 'densenet' ? { blocks: [1, 1, 1, 1], growthRate: 8 } : {},
     };
   },

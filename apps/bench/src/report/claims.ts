@@ -118,6 +118,8 @@ function missingRows(claim: Claim, values: RowValues): string | undefined {
     if (claim.kind === 'beats') return [...claim.better, ...claim.than];
     return tableById(table).rows.map((r) => r.key);
   };
+  const absent = claim.tables.filter((t) => values.get(t) === undefined);
+  if (absent.length > 0) return `table ${absent.join(' and ')} not in these results`;
   let fewest = Infinity;
   let where = '';
   for (const t of claim.tables) {
