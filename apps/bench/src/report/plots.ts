@@ -34,9 +34,9 @@ export function curveSpec(summary: TableSummary, metrics: readonly string[]): vl
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 }, title: 'epoch' },
+      x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' }, title: 'epoch' },
       y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metrics.length === 1 ? LABELS[metrics[0]] : 'loss' },
-      color: { field: 'row', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2, labelLimit: 320 } },
+      color: { field: 'row', type: 'nominal', title: null, scale: { domain: summary.rows.map((r) => r.row.label) }, legend: { orient: 'bottom', columns: 1, labelLimit: 600 } },
       ...(metrics.length > 1 ? { strokeDash: { field: 'metric', type: 'nominal', title: null } } : {}),
     },
   } as vl.TopLevelSpec;
@@ -53,7 +53,7 @@ export function finalSpec(summary: TableSummary): vl.TopLevelSpec | undefined {
       return { row: r.row.label, mean: s.mean, lo: s.mean - sd, hi: s.mean + sd, reported: reportedValue(r.row, metric.key), n: s.n };
     });
   if (values.length === 0) return undefined;
-  const y = { field: 'row', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } } as const;
+  const y = { field: 'row', type: 'nominal', title: null, sort: null, axis: { labelLimit: 600 } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Table ${summary.table.id}: final ${metric.label}, mean ± sd over seeds (dots) and the report's figure (red diamonds)`,
