@@ -80,7 +80,7 @@ const DEFAULT: Preset = {
     if (table.runner === 'detection') {
       return { ...table.paper, epochs: 2, batchSize: 2, valImages: 40, inputSize: 256 };
     }
-    return { ...table.paper, epochs: table.dataset === 'mnist' ? 2 : 3, testImages: 2000, network: {} };
+    return { ...table.paper, epochs: table.dataset === 'mnist' ? 2 : 3, testImages: 1000, network: {} };
   },
 };
 

@@ -68,16 +68,16 @@ describe('estimate', () => {
   it('sizes the default preset to a budget: training images first, then epochs up to the paper', () => {
     const table = classification[0];
     const paper = table.paper;
-    const base = presetByName('default').settings(table) as ClassificationSettings; // 3 epochs, 2000 test images
+    const base = presetByName('default').settings(table) as ClassificationSettings; // 3 epochs, 1000 test images: 1 s of evaluation per epoch
     const s = sample(0.01, 0.001, 10);
-    // 610 s: (600 / 3 - 2) / 0.01 = 19,800 images, a whole number of batches of 64 -> 19,776.
-    expect(fitToBudget(base, paper, s, 610)).toMatchObject({ trainImages: 19_776, epochs: 3 });
-    // Enough for the full 50,000 images: epochs = floor(100,000 / (500 + 2)) capped at the paper's 50.
+    // 610 s: (600 / 3 - 1) / 0.01 = 19,900 images, a whole number of batches of 64 -> 19,840.
+    expect(fitToBudget(base, paper, s, 610)).toMatchObject({ trainImages: 19_840, epochs: 3 });
+    // Enough for the full 50,000 images: epochs = floor(100,000 / (500 + 1)) capped at the paper's 50.
     expect(fitToBudget(base, paper, s, 100_010)).toMatchObject({ trainImages: 50_000, epochs: 50 });
     expect(fitToBudget(base, paper, s, 10_010)).toMatchObject({ trainImages: 50_000, epochs: 19 });
     // Never below two batches; flags stay as given.
     expect(fitToBudget(base, paper, s, 1).trainImages).toBe(128);
-    expect(fitToBudget({ ...base, epochs: 7 }, paper, s, 610, { epochs: 7 })).toMatchObject({ epochs: 7, trainImages: 8320 }) // (600 / 7 - 2) / 0.01 = 8371 -> 8320;
+    expect(fitToBudget({ ...base, epochs: 7 }, paper, s, 610, { epochs: 7 })).toMatchObject({ epochs: 7, trainImages: 8448 }); // (600 / 7 - 1) / 0.01 = 8471 -> 8448
   });
 
   it('splits a budget evenly over the runs of all shards and jobs', () => {
@@ -86,8 +86,8 @@ describe('estimate', () => {
     const base = baseSettings(preset, tables, {});
     const s = sample(0.01, 0.001, 0);
     const sized = sizeSettings(base, { tables, seeds: 2 }, () => s, { budgetSeconds: 1000, jobs: 2, shards: 1, reservedSeconds: 0 }, {});
-    // 10 runs, 2 jobs: 200 s per run; (200 / 3 - 2) / 0.01 = 6466 -> 6464.
-    expect((sized.get(3) as ClassificationSettings).trainImages).toBe(6464);
+    // 10 runs, 2 jobs: 200 s per run; (200 / 3 - 1) / 0.01 = 6566 -> 6528.
+    expect((sized.get(3) as ClassificationSettings).trainImages).toBe(6528);
   });
 
   it('parses durations and prints them', () => {
