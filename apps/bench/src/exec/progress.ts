@@ -84,7 +84,7 @@ export class ProgressDisplay {
     if (!force && now - this.lastDraw < 200) return;
     this.lastDraw = now;
     this.clear();
-    const width = Math.max((process.stdout.columns ?? 120) - 1, 40);
+    const width = Math.max((process.stdout.columns || 160) - 1, 40);
     const lines = [...this.active.entries()].sort(([a], [b]) => a - b).map(([, a]) => {
       const p = a.progress;
       const where = p === undefined ? 'starting' : p.step === 0 ? `epoch ${p.epoch}/${p.epochs} evaluating` : `epoch ${p.epoch}/${p.epochs} batch ${p.step}/${p.steps}`;
