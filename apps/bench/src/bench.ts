@@ -14,7 +14,7 @@ import path from 'node:path';
 import { resolveDataDir } from '@db/datasets';
 import { parseBackendName } from '@db/backend';
 import type { RunConfig } from './experiments/config.js';
-import { presetByName, type SettingOverrides, type TableSettings } from './experiments/presets.js';
+import { MIN_EVAL_IMAGES, MIN_TRAIN_BATCHES, presetByName, type SettingOverrides, type TableSettings } from './experiments/presets.js';
 import { TABLES, tableById, type BenchTable } from './experiments/tables.js';
 import { calibrateInWorker, coreCount, executeRuns, gitCommit } from './exec/pool.js';
 import { ProgressDisplay } from './exec/progress.js';
@@ -225,6 +225,12 @@ async function runCommand(args: BenchArgs): Promise<number> {
     `estimate: ~${formatDuration(estimate.wallSeconds)} wall with ${jobs} job(s) x ${threads} thread(s) (${formatDuration(estimate.workSeconds)} of run time; from the calibration in ${calibrationFile})` +
       (preset.budgetSized ? `; budget ${formatDuration(budgetSeconds)}` : ''),
   );
+  if (preset.budgetSized && estimate.wallSeconds > budgetSeconds * 1.1) {
+    out(
+      `warning: the estimate exceeds the ${formatDuration(budgetSeconds)} budget: runs are already at their smallest (${MIN_TRAIN_BATCHES} batches, ` +
+        `${MIN_EVAL_IMAGES} test images) on this machine; give a larger --budget, or fewer --tables, --rows or --seeds`,
+    );
+  }
   out(`results: ${resultFile}`);
   if (f['dry-run']) {
     out('dry run: stopping before training.');

@@ -48,8 +48,16 @@ export interface Preset {
   settings(table: BenchTable): TableSettings;
 }
 
-/** Smallest training set a budget may shrink a classification run to (in batches). */
+/** Smallest training set a budget may shrink a run to (in batches). */
 export const MIN_TRAIN_BATCHES = 2;
+
+/** Fewest evaluation images a budget may shrink a run to: sqrt(0.25 / 200) = 0.035, the largest accuracy standard error. */
+export const MIN_EVAL_IMAGES = 200;
+
+function setEvalImages(settings: TableSettings, count: number): void {
+  if ('testImages' in settings) settings.testImages = count;
+  else settings.valImages = count;
+}
 
 const QUICK: Preset = {
   name: 'quick',
@@ -127,8 +135,15 @@ export function fitToBudget<S extends TableSettings>(
   const available = Math.max(seconds - sample.setupSeconds, 0);
   if (overrides.trainImages === undefined) {
     const images = Math.floor((available / out.epochs - evalPerEpoch) / sample.secondsPerTrainImage);
-    const capped = Math.min(Math.max(images, MIN_TRAIN_BATCHES * out.batchSize), paper.trainImages);
+    const minimum = MIN_TRAIN_BATCHES * out.batchSize;
+    const capped = Math.min(Math.max(images, minimum), paper.trainImages);
     out.trainImages = capped === paper.trainImages ? capped : Math.floor(capped / out.batchSize) * out.batchSize;
+    if (images < minimum && overrides.testImages === undefined) {
+      // Not even the smallest training set fits beside the evaluation: evaluate on fewer images (not below
+      // MIN_EVAL_IMAGES, whose accuracy still has a standard error of at most 0.035).
+      const fit = Math.floor((available / out.epochs - out.trainImages * sample.secondsPerTrainImage) / sample.secondsPerEvalImage);
+      setEvalImages(out, Math.min(evalImages(out), Math.max(fit, MIN_EVAL_IMAGES)));
+    }
   }
   if (overrides.epochs === undefined && out.trainImages >= paper.trainImages) {
     const epochs = Math.floor(available / (out.trainImages * sample.secondsPerTrainImage + evalPerEpoch));
@@ -144,10 +159,7 @@ export function applyOverrides<S extends TableSettings>(settings: S, overrides: 
   if (overrides.trainImages !== undefined) out.trainImages = overrides.trainImages;
   if (overrides.batchSize !== undefined) out.batchSize = overrides.batchSize;
   if (overrides.learningRate !== undefined) out.learningRate = overrides.learningRate;
-  if (overrides.testImages !== undefined) {
-    if ('testImages' in out) out.testImages = overrides.testImages;
-    else (out as DetectionSettings).valImages = overrides.testImages;
-  }
+  if (overrides.testImages !== undefined) setEvalImages(out, overrides.testImages);
   return out;
 }
 

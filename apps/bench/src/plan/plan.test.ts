@@ -75,8 +75,11 @@ describe('estimate', () => {
     // Enough for the full 50,000 images: epochs = floor(100,000 / (500 + 1)) capped at the paper's 50.
     expect(fitToBudget(base, paper, s, 100_010)).toMatchObject({ trainImages: 50_000, epochs: 50 });
     expect(fitToBudget(base, paper, s, 10_010)).toMatchObject({ trainImages: 50_000, epochs: 19 });
-    // Never below two batches; flags stay as given.
-    expect(fitToBudget(base, paper, s, 1).trainImages).toBe(128);
+    // Never below two batches; then fewer evaluation images, down to 200: (300 / 3 - 128 * 0.01) / 0.1 = 987.
+    expect(fitToBudget(base, paper, s, 1)).toMatchObject({ trainImages: 128, testImages: 200 });
+    expect(fitToBudget(base, paper, sample(0.01, 0.1, 10), 310)).toMatchObject({ trainImages: 128, testImages: 987 });
+    expect(fitToBudget(base, paper, sample(0.01, 0.1, 10), 40)).toMatchObject({ trainImages: 128, testImages: 200 });
+    // Flags stay as given.
     expect(fitToBudget({ ...base, epochs: 7 }, paper, s, 610, { epochs: 7 })).toMatchObject({ epochs: 7, trainImages: 8448 }); // (600 / 7 - 1) / 0.01 = 8471 -> 8448
   });
 
