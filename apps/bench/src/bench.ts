@@ -223,9 +223,9 @@ async function runCommand(args: BenchArgs): Promise<number> {
   out(`  assumptions the report leaves open: pnpm bench report lists them per table; the main ones: Adam 1e-3, batch 64, final-epoch test accuracy.`);
   out(
     `estimate: ~${formatDuration(estimate.wallSeconds)} wall with ${jobs} job(s) x ${threads} thread(s) (${formatDuration(estimate.workSeconds)} of run time; from the calibration in ${calibrationFile})` +
-      (preset.budgetSized ? `; budget ${formatDuration(budgetSeconds)}` : ''),
+      (preset.budgetSized ? `; budget ${formatDuration(budgetSeconds)}, of which the calibration took ${formatDuration(cache.seconds)}` : ''),
   );
-  if (preset.budgetSized && estimate.wallSeconds > budgetSeconds * 1.1) {
+  if (preset.budgetSized && estimate.wallSeconds > (budgetSeconds - cache.seconds) * 1.1) {
     out(
       `warning: the estimate exceeds the ${formatDuration(budgetSeconds)} budget: runs are already at their smallest (${MIN_TRAIN_BATCHES} batches, ` +
         `${MIN_EVAL_IMAGES} test images) on this machine; give a larger --budget, or fewer --tables, --rows or --seeds`,
