@@ -121,7 +121,7 @@ export const classificationRunner: Runner<ClassificationRunConfig> = {
   async calibrate(config, context: CalibrateContext): Promise<CalibrationSample> {
     const { settings } = config;
     const t0 = performance.now();
-    const data = await loadData(config.dataset, context.dataDir, settings.batchSize, EVAL_BATCH);
+    const data = await loadData(config.dataset, context.dataDir, settings.batchSize, Math.min(EVAL_BATCH, settings.testImages));
     const model = build(config);
     const setupSeconds = (performance.now() - t0) / 1000;
     const first = batches(data.train, { batchSize: settings.batchSize, normalize: normalization(config.dataset), oneHot: NUM_CLASSES }).next();
