@@ -126,6 +126,9 @@ async function calibrate(
       dataDir: options.dataDir,
       steps: options.steps,
       onSample: (i, s) => out(`  ${s.note}: ${(1 / s.secondsPerTrainImage).toFixed(1)} train img/s, ${(1 / s.secondsPerEvalImage).toFixed(0)} eval img/s, setup ${s.setupSeconds.toFixed(1)} s`),
+    }).catch((error: unknown) => {
+      // One line, and not an internal error: the reason (out of memory, Ctrl-C) is the worker's.
+      throw new UserError(error instanceof Error ? error.message : String(error));
     });
     samples.forEach((s, i) => (cache.samples[missingKeys[i]] = s));
     cache.seconds += (performance.now() - t0) / 1000;
@@ -326,7 +329,7 @@ main()
     const user = error instanceof UserError || error instanceof RangeError || error instanceof TypeError;
     const text = error instanceof Error ? error.message : String(error);
     process.stderr.write(`pnpm bench: ${user ? text : `internal error: ${text.split('\n')[0]}`}\n`);
-    process.exitCode = user ? 2 : 1;
+    process.exitCode = text.startsWith('Ctrl-C') ? 130 : user ? 2 : 1;
   })
   .finally(() => {
     // Nothing should linger (workers are separate processes), but TF.js may hold timers: exit explicitly.

@@ -241,11 +241,16 @@ export async function calibrateInWorker(
       options.onSample?.(m.index, m.sample);
     } else if (m.type === 'failed') reason = m.reason;
   });
-  const onInt = () => worker.child.kill('SIGTERM');
+  let interrupted = false;
+  const onInt = () => {
+    interrupted = true;
+    worker.child.kill('SIGTERM');
+  };
   process.on('SIGINT', onInt);
   worker.child.send({ type: 'calibrate', configs: [...configs], dataDir: options.dataDir, steps: options.steps } satisfies ToWorker);
   const exit = await worker.exited;
   process.off('SIGINT', onInt);
+  if (interrupted) throw new Error('Ctrl-C: stopped during the calibration; nothing was trained');
   if (samples.filter(Boolean).length !== configs.length) {
     const how = reason ?? (exit.signal ? `the calibration worker was killed by ${exit.signal}` : `the calibration worker exited with code ${exit.code}`);
     throw new Error(`calibration failed: ${how}`);
