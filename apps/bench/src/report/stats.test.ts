@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { sampleSd, studentTUpper, tostP, welchTest } from './stats.js';
+
+// Reference values from SciPy 1.17 (scipy.stats.t.sf, ttest_ind(equal_var=False)), computed once by hand.
+describe('statistics', () => {
+  it('gives the Student-t tail', () => {
+    expect(studentTUpper(1, 1)).toBeCloseTo(0.25, 10); // Cauchy: P(T > 1) = 1/4 exactly
+    expect(studentTUpper(2.0, 3.5)).toBeCloseTo(0.06306926128795672, 8);
+    expect(studentTUpper(-1.3, 7)).toBeCloseTo(0.8826160823038114, 8);
+    expect(studentTUpper(0, 4)).toBeCloseTo(0.5, 12);
+  });
+
+  it("matches SciPy's Welch t-test", () => {
+    const w = welchTest([0.61, 0.63, 0.6, 0.64], [0.58, 0.57, 0.6]);
+    expect(w.t).toBeCloseTo(2.8887415229138904, 8);
+    expect(w.df).toBeCloseTo(4.861271676300577, 8);
+    expect(w.p).toBeCloseTo(0.03538693416726484, 8);
+    expect(sampleSd([1, 2, 3, 4])).toBeCloseTo(Math.sqrt(5 / 3), 12);
+  });
+
+  it('handles samples without spread and refuses single values', () => {
+    expect(welchTest([1, 1], [1, 1]).p).toBe(1);
+    expect(welchTest([2, 2], [1, 1]).p).toBe(0);
+    expect(() => welchTest([1], [1, 2])).toThrow(/at least 2 values per sample, got 1 and 2/);
+  });
+
+  it('gives the TOST p-value (the larger one-sided p)', () => {
+    expect(tostP([0.99, 0.991, 0.9905], [0.9902, 0.9899, 0.9907], 0.005)).toBeCloseTo(0.00013652363299312536, 8);
+    expect(tostP([0.5, 0.6], [0.1, 0.2], 0.01)).toBeGreaterThan(0.5);
+  });
+});

