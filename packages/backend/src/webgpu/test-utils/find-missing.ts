@@ -1,0 +1,30 @@
+/**
+ * Trains each test net one step on cpu recording its kernels, lists those the webgpu backend lacks, then trains it
+ * on webgpu: `eval "$(scripts/setup-vulkan.sh)"; tsx --conditions=@db/source find-missing.ts` (add `bare` to skip
+ * this package's webgpu kernels and see the raw gaps).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { TEST_NETS } from '../../kernels/misc/test-utils/nets.js';
+import { registerWebGpuTrainingKernels } from '../kernels/index.js';
+import { recordKernels, missingKernels } from './kernel-usage.js';
+import { useFastestBackend } from '../../select/use-fastest-backend.js';
+
+if (process.argv[2] !== 'bare') registerWebGpuTrainingKernels();
+await useFastestBackend({ force: 'webgpu' });
+for (const [name, build] of Object.entries(TEST_NETS)) {
+  await tf.setBackend('cpu');
+  const cpuNet = build(2);
+  const { kernels } = await recordKernels(() => cpuNet.step());
+  cpuNet.dispose();
+  await tf.setBackend('webgpu');
+  const missing = missingKernels(kernels, 'webgpu');
+  const net = build(2);
+  const t0 = performance.now();
+  try {
+    const loss = await net.step();
+    console.log(`${name}: missing on webgpu: ${missing.join(', ') || 'none'}; step loss=${loss.toFixed(4)} in ${(performance.now() - t0).toFixed(0)} ms`);
+  } catch (e) {
+    console.log(`${name}: missing on webgpu: ${missing.join(', ') || 'none'}; step failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+  net.dispose();
+}
