@@ -47,13 +47,13 @@ describe.skipIf(webgpuSkipReason != null)('DropBlock and SpatialDropout on webgp
   it.each(cases2d)('dropBlock2d $dataFormat $shape k=$blockSize: values and gradient match cpu', async (c) => {
     const o = { keepProb: 0.75, blockSize: c.blockSize, seed: 31, dataFormat: c.dataFormat };
     const fn = () => {
-      const x = tf.randomNormal(c.shape, 0, 1, 'float32', 7) as tf.Tensor4D;
+      const x = tf.randomNormal<tf.Rank.R4>(c.shape as [number, number, number, number], 0, 1, 'float32', 7);
       const y = dropBlock2d(x, o);
       const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(dropBlock2d(t as tf.Tensor4D, o), 2)))(x);
       return [y, g];
     };
     const err = await expectWebGpuParity(fn, 1e-6);
-    const [mask] = await valuesOn('webgpu', () => dropBlock2d(tf.ones(c.shape) as tf.Tensor4D, o));
+    const [mask] = await valuesOn('webgpu', () => dropBlock2d(tf.ones<tf.Rank.R4>(c.shape as [number, number, number, number]), o));
     const zeros = mask.values.filter((v) => v === 0).length;
     expect(zeros).toBeGreaterThan(0);
     expect(zeros).toBeLessThan(mask.values.length);
@@ -68,7 +68,7 @@ describe.skipIf(webgpuSkipReason != null)('DropBlock and SpatialDropout on webgp
   ])('dropBlock3d $dataFormat $shape: values and gradient match cpu', async (c) => {
     const o = { keepProb: 0.7, blockSize: 2, seed: 5, dataFormat: c.dataFormat };
     const err = await expectWebGpuParity(() => {
-      const x = tf.randomNormal(c.shape, 0, 1, 'float32', 9) as tf.Tensor5D;
+      const x = tf.randomNormal<tf.Rank.R5>(c.shape as [number, number, number, number, number], 0, 1, 'float32', 9);
       return [dropBlock3d(x, o), tf.grad((t: tf.Tensor) => tf.sum(dropBlock3d(t as tf.Tensor5D, o)))(x)];
     }, 1e-6);
     figures.push(`dropBlock3d ${c.dataFormat} ${c.shape.join('x')} (value, gradient): ${err.toExponential(1)}`);

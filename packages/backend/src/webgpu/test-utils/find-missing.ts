@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TEST_NETS } from '../../kernels/misc/test-utils/nets.js';
 import { registerWebGpuTrainingKernels } from '../kernels/index.js';
-import { recordKernels, missingKernels } from './kernel-usage.js';
+import { kernelsMissingOn } from '../../diagnostics/missing-kernels.js';
 import { useFastestBackend } from '../../select/use-fastest-backend.js';
 
 if (process.argv[2] !== 'bare') registerWebGpuTrainingKernels();
@@ -14,10 +14,9 @@ await useFastestBackend({ force: 'webgpu' });
 for (const [name, build] of Object.entries(TEST_NETS)) {
   await tf.setBackend('cpu');
   const cpuNet = build(2);
-  const { kernels } = await recordKernels(() => cpuNet.step());
+  const missing = await kernelsMissingOn('webgpu', () => cpuNet.step());
   cpuNet.dispose();
   await tf.setBackend('webgpu');
-  const missing = missingKernels(kernels, 'webgpu');
   const net = build(2);
   const t0 = performance.now();
   try {
