@@ -36,12 +36,19 @@ if [ "$(id -u)" != 0 ]; then
   if command -v sudo >/dev/null 2>&1; then sudo_cmd=(sudo); else sudo_cmd=(false); fi
 fi
 
-# Debian's Vulkan loader (libvulkan.so.1), unpacked privately next to the driver; Dawn dlopens it.
-fetch_debs() { # dir package...
-  local dir="$1"; shift
+# Downloads packages with apt and unpacks only the files matching the given globs into $dir/root (the mesa package
+# holds every Mesa Vulkan driver, ~64 MB unpacked; lavapipe needs two files of it).
+fetch_debs() { # dir "package..." glob...
+  local dir="$1" packages="$2"; shift 2
   mkdir -p "$dir/debs" "$dir/root"
-  (cd "$dir/debs" && apt-get download "$@" >&2) || return 1
-  for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
+  local sandbox=()
+  [ "$(id -u)" = 0 ] && sandbox=(-o APT::Sandbox::User=root) # root downloading into a private folder
+  # shellcheck disable=SC2086 # word splitting of the package list is intended
+  (cd "$dir/debs" && apt-get download -q "${sandbox[@]}" $packages >&2) || return 1
+  for deb in "$dir"/debs/*.deb; do
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/root" --wildcards "$@" 2>/dev/null || true
+  done
+  rm -rf "$dir/debs"
 }
 
 check_libs() { # lib
@@ -76,8 +83,10 @@ case "$driver" in
         die "mesa-vulkan-drivers $version not offered by bookworm-backports (apt-cache policy mesa-vulkan-drivers)"
       say "downloading mesa-vulkan-drivers $version (backports) and libvulkan1 into $dir"
       rm -rf "$dir"
-      fetch_debs "$dir" "mesa-vulkan-drivers=$pkg_version" libvulkan1 ||
-        die "apt-get download failed"
+      # libvulkan1: Debian's Vulkan loader (libvulkan.so.1), which Dawn dlopens, kept next to the driver.
+      fetch_debs "$dir" "mesa-vulkan-drivers=$pkg_version libvulkan1" \
+        './usr/lib/x86_64-linux-gnu/libvulkan_lvp.so' './usr/share/vulkan/icd.d/lvp_icd.json' \
+        './usr/lib/x86_64-linux-gnu/libvulkan.so.1*' || die "apt-get download failed"
       # The packaged ICD names the library without a path (it expects /usr/lib); point it at the private copy.
       sed "s#\"library_path\": *\"[^\"]*\"#\"library_path\": \"$lib/libvulkan_lvp.so\"#" \
         "$dir/root/usr/share/vulkan/icd.d/lvp_icd.json" >"$icd.tmp" && mv "$icd.tmp" "$icd"

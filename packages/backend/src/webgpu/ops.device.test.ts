@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropBlock2d, dropBlock3d, SpatialDropout2D } from '@db/tfjs-layer';
 import { announce, expectWebGpuParity, valuesOn, webgpuSkipReason } from './test-utils/device.js';
+import { WEBGPU_READ_SYNC_MESSAGE } from './use-webgpu.js';
 
 announce('ops.device.test');
 const figures: string[] = [];
@@ -98,5 +99,15 @@ describe.skipIf(webgpuSkipReason != null)('DropBlock and SpatialDropout on webgp
     }
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
+  });
+});
+
+describe.skipIf(webgpuSkipReason != null)('synchronous reads on webgpu under Node', () => {
+  it('fail with an error that says to read asynchronously', async () => {
+    await tf.setBackend('webgpu');
+    const y = tf.square(tf.tensor1d([1, 2, 3]));
+    expect(() => y.dataSync()).toThrow(WEBGPU_READ_SYNC_MESSAGE);
+    expect(Array.from(await y.data())).toEqual([1, 4, 9]);
+    y.dispose();
   });
 });

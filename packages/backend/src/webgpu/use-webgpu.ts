@@ -86,6 +86,29 @@ function releaseAtExit(): void {
   process.on('exit', release);
 }
 
+/** The message of a synchronous read on webgpu under Node. */
+export const WEBGPU_READ_SYNC_MESSAGE =
+  'the webgpu backend cannot read tensor data synchronously under Node (dataSync / arraySync / bufferSync need ' +
+  'OffscreenCanvas, a browser API): use await tensor.data() or await tensor.array()';
+
+/**
+ * tfjs' webgpu readSync copies through OffscreenCanvas, which Node lacks: a dataSync() would fail with
+ * "OffscreenCanvas is not defined". Replace that by an error saying what to do instead. Values already on the CPU
+ * (uploaded and not yet used on the device) still read synchronously.
+ */
+function withClearReadSyncError(backend: tf.KernelBackend): tf.KernelBackend {
+  const readSync = backend.readSync.bind(backend);
+  backend.readSync = (dataId: object) => {
+    try {
+      return readSync(dataId);
+    } catch (error) {
+      if (error instanceof ReferenceError && /OffscreenCanvas/.test(error.message)) throw new Error(WEBGPU_READ_SYNC_MESSAGE);
+      throw error;
+    }
+  };
+  return backend;
+}
+
 /**
  * Loads Dawn and the tfjs webgpu backend, checks the adapter and makes `webgpu` the active TF.js backend with this
  * package's webgpu training kernels. Resolves to null on success, else to a one-line reason (never throws):
@@ -113,7 +136,7 @@ export async function loadWebGpuBackend(
   // Replace the package's own factory (which asks navigator.gpu for an adapter again) by one on the device checked
   // above, so the backend runs on exactly the adapter the log line names.
   if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info), 3);
+  tf.registerBackend('webgpu', () => withClearReadSyncError(new WebGPUBackend(device, adapter.info)), 3);
   registerWebGpuTrainingKernels();
   active = { device, summary };
   releaseAtExit();
