@@ -64,7 +64,7 @@ async function trainingStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): 
   );
   const values = await Promise.all(vars.map(async (v) => (await grads[v.name].data()) as Float32Array));
   const optimizer = tf.train.adam(1e-3);
-  optimizer.applyGradients(grads);
+  optimizer.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
   const loss = (await value.data())[0];
   tf.dispose([value, ...Object.values(grads)]);
   optimizer.dispose();
