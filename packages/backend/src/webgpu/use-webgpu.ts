@@ -25,7 +25,7 @@ interface ActiveWebGpu {
 let active: ActiveWebGpu | null = null;
 let exitHooked = false;
 
-/** The adapter the `webgpu` backend runs on, once {@link loadWebGpuBackend} succeeded; else null. */
+/** The adapter the `webgpu` backend runs on, once `useFastestBackend` loaded it (search or forced); else null. */
 export function activeWebGpuAdapter(): WebGpuAdapterSummary | null {
   return active?.summary ?? null;
 }

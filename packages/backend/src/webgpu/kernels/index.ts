@@ -1,6 +1,8 @@
 /**
- * Kernels and gradients the tfjs webgpu backend (4.22) lacks for training this project's nets, found by training
- * them on webgpu with a cpu fallback behind every missing kernel (../test-utils/find-missing.ts).
+ * Kernels and gradients the tfjs webgpu backend (4.22) lacks for training this project's nets. Searched with
+ * kernelsMissingOn (../../diagnostics/missing-kernels.ts; per test net: ../test-utils/find-missing.ts; the report's
+ * nets: packages/models/src/webgpu/training.device.test.ts): no kernel is missing. What is registered here is the
+ * backend-independent part the wasm path registers too.
  */
 import { registerZeroGradients } from '../../kernels/misc/non-differentiable.js';
 
