@@ -76,7 +76,7 @@ function releaseAtExit(): void {
     const { device } = active;
     active = null;
     try {
-      if (tf.findBackend('webgpu') != null) tf.removeBackend('webgpu');
+      if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
     } catch {
       // Disposing the backend is best effort at exit; the device is destroyed below regardless.
     }
