@@ -5,20 +5,23 @@
  * drop_block2d costs 1.8x (block 3) and 3.8x (block 7) of nn.Dropout). keepProb 0.9 vs dropout rate 0.1.
  * For each backend: warm-up calls, then `--repeats` rounds that time dropout, dropBlock k=3 and dropBlock k=7
  * back to back (interleaved, so background load hits all three alike); prints the median ms and the ratios.
- * The cpu and wasm backends execute kernels synchronously, so the time of the call is the time of the work.
+ * The cpu and wasm backends execute kernels synchronously, so the time of the call is the time of the work; webgpu
+ * (included when Dawn finds an adapter, named in its heading; DB_BENCH_WEBGPU=0 skips it) is timed to the read-back
+ * of one element.
  *
- * Options: --backends wasm,cpu   --repeats 9   --warmup 2   --channelsFirst (NCHW input instead)
+ * Options: --backends webgpu,wasm,cpu   --repeats 9   --warmup 2   --channelsFirst (NCHW input instead)
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { dropBlock2d } from '@db/tfjs-layer';
+import { loadBenchWebGpu } from './webgpu.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
-const backends = arg('backends', 'wasm,cpu').split(',').filter(Boolean);
+const backends = arg('backends', 'webgpu,wasm,cpu').split(',').filter(Boolean);
 const repeats = Number(arg('repeats', '9'));
 const warmup = Number(arg('warmup', '2'));
 const channelsFirst = process.argv.includes('--channelsFirst');
@@ -31,11 +34,14 @@ function median(v: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function time(f: () => tf.Tensor): number {
+async function time(f: () => tf.Tensor): Promise<number> {
   const t0 = performance.now();
   const y = f();
-  // Reading one element forces completion on asynchronous backends (webgl) at a negligible, equal cost.
-  y.slice([0, 0, 0, 0], [1, 1, 1, 1]).dataSync();
+  // Reading one element forces completion on asynchronous backends (webgl, webgpu) at a negligible, equal cost;
+  // asynchronously, because webgpu cannot read synchronously under Node.
+  const one = y.slice([0, 0, 0, 0], [1, 1, 1, 1]);
+  await one.data();
+  one.dispose();
   const t = performance.now() - t0;
   y.dispose();
   return t;
@@ -49,6 +55,15 @@ async function main(): Promise<void> {
       `keepProb ${keepProb} (dropout rate ${(1 - keepProb).toFixed(2)}), median of ${repeats} after ${warmup} warm-up`,
   );
   for (const backend of backends) {
+    let heading = `backend ${backend}`;
+    if (backend === 'webgpu') {
+      const gpu = await loadBenchWebGpu();
+      if (typeof gpu === 'string') {
+        console.log(`\nwebgpu: not available (${gpu}), skipped`);
+        continue;
+      }
+      heading = `backend ${gpu.label}`;
+    }
     if (!(await tf.setBackend(backend))) {
       console.log(`${backend}: not available, skipped`);
       continue;
@@ -65,13 +80,13 @@ async function main(): Promise<void> {
     for (const name of Object.keys(cases)) times[name] = [];
     for (let r = 0; r < warmup + repeats; r++) {
       for (const [name, f] of Object.entries(cases)) {
-        const t = time(f);
+        const t = await time(f);
         if (r >= warmup) times[name].push(t);
       }
     }
     x.dispose();
     const base = median(times['dropout']);
-    console.log(`\nbackend ${tf.getBackend()}`);
+    console.log(`\n${heading}`);
     for (const name of Object.keys(cases)) {
       const m = median(times[name]);
       console.log(`  ${name.padEnd(14)} ${m.toFixed(1).padStart(8)} ms   ratio ${(m / base).toFixed(2)}x`);

@@ -9,6 +9,9 @@
  *          "none" skips)  --no-torch  --torch-threads N (default: 2, then 1)
  *          --profile [MODEL] (one batch, default CustomNet: tf.profile kernel wall times, then per-kernel CPU times)  --backend NAME (same as DB_BACKEND)
  *          --wasm-threads N (same as DB_WASM_THREADS: XNNPACK threads of the wasm backend)
+ *          --webgpu-models LIST (the same models on webgpu when Dawn finds an adapter and the chosen backend is
+ *          another, with the adapter named; default: all on a GPU, customnet with 2 steps on a software Vulkan
+ *          driver; "none" or DB_BENCH_WEBGPU=0 skips)
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { useFastestBackend } from '@db/backend';
 import { customNet, densenet, resnet50 } from '@db/models';
 import { startTicker } from './tick.js';
+import { loadBenchWebGpu } from './webgpu.js';
 
 type ModelName = 'customnet' | 'resnet50' | 'densenet121';
 const BUILDERS: Record<ModelName, () => tf.LayersModel> = {
@@ -192,6 +196,23 @@ async function main(): Promise<void> {
     console.log(`  ${name.padEnd(12)} ${r.ips.toFixed(1).padStart(8)} img/s  (${r.msPerStep.toFixed(0)} ms/step over ${steps} steps; tensors +${r.leak})`);
     // PyTorch right after CustomNet, so both see the same machine load.
     if (name === 'customnet' && !flag('no-torch')) comparePyTorch(r.ips, backend);
+  }
+  if (backend !== 'webgpu') {
+    const gpu = await loadBenchWebGpu();
+    const gpuModels = typeof gpu === 'string' ? [] : parseModels(arg('webgpu-models'), gpu.software ? ['customnet'] : models);
+    if (typeof gpu === 'string') console.log(`\nwebgpu: not available (${gpu}), skipped`);
+    else if (gpuModels.length > 0) {
+      await tf.setBackend('webgpu');
+      console.log(`\n${gpu.label}${gpu.software ? ' [a software Vulkan driver, not a GPU]' : ''}, same batches:`);
+      for (const name of gpuModels) {
+        const steps = stepsArg ? Number(stepsArg) : gpu.software ? 2 : DEFAULT_STEPS[name];
+        const r = await throughput(name, steps, 1);
+        const ours = results[name];
+        const ratio = ours ? `; ${(r.ips / ours).toFixed(2)}x ${backend}` : '';
+        console.log(`  ${name.padEnd(12)} ${r.ips.toFixed(1).padStart(8)} img/s  (${r.msPerStep.toFixed(0)} ms/step over ${steps} steps; tensors +${r.leak}${ratio})`);
+      }
+      await tf.setBackend(backend);
+    }
   }
   if (flag('profile')) {
     const which = arg('profile');

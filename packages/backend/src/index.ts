@@ -1,7 +1,8 @@
 /**
  * @packageDocumentation
- * Picks the fastest TensorFlow.js backend available (tfjs-node-gpu, tfjs-node, wasm, cpu) and gives the wasm backend
- * the kernels it needs to train conv nets (fast convolution weight and input gradients, and the rest).
+ * Picks the fastest TensorFlow.js backend available (tfjs-node-gpu, webgpu on a hardware adapter, tfjs-node, wasm,
+ * cpu) and gives the wasm backend the kernels it needs to train conv nets (fast convolution weight and input
+ * gradients, and the rest).
  *
  * @example
  * ```ts
@@ -15,6 +16,10 @@
  */
 export { registerWasmTrainingKernels } from './kernels/register.js';
 export { registerConvKernels, CONV_KERNEL_NAMES } from './kernels/conv/index.js';
+export { kernelsMissingOn, recordKernels, type KernelRecord } from './diagnostics/missing-kernels.js';
+export { activeWebGpuAdapter } from './webgpu/use-webgpu.js';
+export { describeAdapter, type WebGpuAdapterSummary } from './webgpu/probe.js';
+export { registerWebGpuTrainingKernels } from './webgpu/kernels/index.js';
 export { useThreadedWasm, type ThreadedWasmOptions } from './threads/threaded-wasm.js';
 export { fileSystem, fileSystemRouter, registerFileSystemRouters, ModelFileError, FILE_SCHEME } from './io/file-system.js';
 export {

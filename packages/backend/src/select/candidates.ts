@@ -3,18 +3,20 @@
  */
 
 /**
- * A backend candidate: `node-gpu` is `@tensorflow/tfjs-node-gpu` (libtensorflow with CUDA), `node` is
+ * A backend candidate: `node-gpu` is `@tensorflow/tfjs-node-gpu` (libtensorflow with CUDA), `webgpu` is
+ * `@tensorflow/tfjs-backend-webgpu` on Dawn (npm `webgpu`, the GPU's Vulkan driver; hardware adapters only), `node` is
  * `@tensorflow/tfjs-node` (libtensorflow on the CPU), `wasm` is `@tensorflow/tfjs-backend-wasm` (XNNPACK) with this
  * package's training kernels, `cpu` is the pure-JavaScript backend.
  */
-export type BackendCandidate = 'node-gpu' | 'node' | 'wasm' | 'cpu';
+export type BackendCandidate = 'node-gpu' | 'webgpu' | 'node' | 'wasm' | 'cpu';
 
 /** The order {@link useFastestBackend} tries candidates in: fastest first. */
-export const BACKEND_ORDER: readonly BackendCandidate[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendCandidate[] = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'];
 
 /** The TF.js backend name each candidate registers (both libtensorflow bindings call theirs `tensorflow`). */
-export const TFJS_BACKEND_NAME: Readonly<Record<BackendCandidate, 'tensorflow' | 'wasm' | 'cpu'>> = {
+export const TFJS_BACKEND_NAME: Readonly<Record<BackendCandidate, 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'>> = {
   'node-gpu': 'tensorflow',
+  webgpu: 'webgpu',
   node: 'tensorflow',
   wasm: 'wasm',
   cpu: 'cpu',
@@ -23,6 +25,7 @@ export const TFJS_BACKEND_NAME: Readonly<Record<BackendCandidate, 'tensorflow' |
 /** The npm package that provides each candidate. */
 export const BACKEND_PACKAGE: Readonly<Record<BackendCandidate, string>> = {
   'node-gpu': '@tensorflow/tfjs-node-gpu',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
   node: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs-backend-cpu',
@@ -33,6 +36,8 @@ const ALIASES: Readonly<Record<string, BackendCandidate>> = {
   gpu: 'node-gpu',
   'tfjs-node-gpu': 'node-gpu',
   'tensorflow-gpu': 'node-gpu',
+  webgpu: 'webgpu',
+  'tfjs-backend-webgpu': 'webgpu',
   node: 'node',
   tensorflow: 'node',
   'tfjs-node': 'node',

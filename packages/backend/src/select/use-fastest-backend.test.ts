@@ -5,7 +5,10 @@ import { BACKEND_ORDER, parseBackendName } from './candidates.js';
 import { availableParallelism, cpus } from 'node:os';
 import { oneLineReason, resolveWasmThreads, useFastestBackend } from './use-fastest-backend.js';
 
-/** An import that behaves as if tfjs-node-gpu were present but its native binding failed, and tfjs-node absent. */
+/**
+ * An import that behaves as if tfjs-node-gpu were present but its native binding failed, and Dawn (`webgpu`) and
+ * tfjs-node absent.
+ */
 function fakeImport(overrides: Record<string, () => Promise<unknown>> = {}) {
   const calls: string[] = [];
   const importModule = async (specifier: string) => {
@@ -16,7 +19,7 @@ function fakeImport(overrides: Record<string, () => Promise<unknown>> = {}) {
         'libcudart.so.11.0: cannot open shared object file: No such file or directory\n    at Module._extensions..node (node:internal/modules/cjs/loader:1340:18)',
       );
     }
-    if (specifier === '@tensorflow/tfjs-node') {
+    if (specifier === '@tensorflow/tfjs-node' || specifier === 'webgpu') {
       throw Object.assign(new Error("Cannot find package '@tensorflow/tfjs-node' imported from /x.js"), { code: 'ERR_MODULE_NOT_FOUND' });
     }
     return import(specifier);
@@ -30,8 +33,8 @@ describe('useFastestBackend', () => {
     await tf.setBackend('cpu');
   });
 
-  it('tries node-gpu, node, wasm, cpu in that order', () => {
-    expect(BACKEND_ORDER).toEqual(['node-gpu', 'node', 'wasm', 'cpu']);
+  it('tries node-gpu, webgpu, node, wasm, cpu in that order', () => {
+    expect(BACKEND_ORDER).toEqual(['node-gpu', 'webgpu', 'node', 'wasm', 'cpu']);
   });
 
   it('falls back past failing optional backends to wasm, one log line each', async () => {
@@ -40,14 +43,16 @@ describe('useFastestBackend', () => {
     const choice = await useFastestBackend({ env: {}, wasmThreads: 1, log: (l) => lines.push(l), importModule });
     expect(choice).toMatchObject({ candidate: 'wasm', backendName: 'wasm', forced: false });
     expect(tf.getBackend()).toBe('wasm');
-    expect(calls.slice(0, 3)).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm']);
+    expect(calls.slice(0, 4)).toEqual(['@tensorflow/tfjs-node-gpu', 'webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm']);
     expect(choice.skipped).toEqual([
       { candidate: 'node-gpu', reason: 'libcudart.so.11.0: cannot open shared object file: No such file or directory' },
+      { candidate: 'webgpu', reason: 'not installed' },
       { candidate: 'node', reason: 'not installed' },
     ]);
     expect(lines).toEqual([
       '@db/backend: using wasm (XNNPACK, with @db/backend training kernels)',
       '@db/backend:   skipped @tensorflow/tfjs-node-gpu: libcudart.so.11.0: cannot open shared object file: No such file or directory',
+      '@db/backend:   skipped @tensorflow/tfjs-backend-webgpu: not installed',
       '@db/backend:   skipped @tensorflow/tfjs-node: not installed',
     ]);
     expect(lines.every((l) => !l.includes('\n'))).toBe(true);
@@ -65,7 +70,7 @@ describe('useFastestBackend', () => {
     expect(choice.candidate).toBe('node');
     expect(tf.getBackend()).toBe('tensorflow');
     expect(lines[0]).toBe('@db/backend: using tensorflow (tfjs-node, libtensorflow on the CPU)');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
   });
 
   it('is forced by DB_BACKEND without trying faster backends', async () => {
@@ -91,8 +96,8 @@ describe('useFastestBackend', () => {
   });
 
   it('names DB_BACKEND and the accepted values for an unknown backend', async () => {
-    await expect(useFastestBackend({ env: { DB_BACKEND: 'webgpu' }, log: () => {} })).rejects.toThrow(
-      /^DB_BACKEND must be one of node-gpu, gpu, tfjs-node-gpu, tensorflow-gpu, node, tensorflow, tfjs-node, wasm, cpu; got 'webgpu'$/,
+    await expect(useFastestBackend({ env: { DB_BACKEND: 'metal' }, log: () => {} })).rejects.toThrow(
+      /^DB_BACKEND must be one of node-gpu, gpu, tfjs-node-gpu, tensorflow-gpu, webgpu, tfjs-backend-webgpu, node, tensorflow, tfjs-node, wasm, cpu; got 'metal'$/,
     );
     expect(() => parseBackendName('nope', 'options.force')).toThrow(/options\.force must be one of/);
   });

@@ -16,6 +16,8 @@ import {
 } from './candidates.js';
 import { registerFileSystemRouters } from '../io/file-system.js';
 import { processListeners, removeEmscriptenListenersSince } from './emscripten-listeners.js';
+import { describeAdapter } from '../webgpu/probe.js';
+import { activeWebGpuAdapter, loadWebGpuBackend } from '../webgpu/use-webgpu.js';
 
 /** Options of {@link useFastestBackend}. */
 export interface UseFastestBackendOptions {
@@ -103,9 +105,12 @@ async function tryCandidate(
   candidate: BackendCandidate,
   importModule: (specifier: string) => Promise<unknown>,
   wasmThreads: number,
+  forced = false,
 ): Promise<string | null> {
   const listeners = processListeners();
   try {
+    // A forced webgpu also takes a software adapter (lavapipe / SwiftShader: for tests); the search wants hardware.
+    if (candidate === 'webgpu') return await loadWebGpuBackend(importModule, forced);
     await importModule(BACKEND_PACKAGE[candidate]);
     if (candidate === 'wasm') {
       const { registerWasmTrainingKernels } = await import('../kernels/register.js');
@@ -136,6 +141,10 @@ function describe(candidate: BackendCandidate, wasmThreads: number): string {
   switch (candidate) {
     case 'node-gpu':
       return 'tensorflow (tfjs-node-gpu, libtensorflow with CUDA)';
+    case 'webgpu': {
+      const adapter = activeWebGpuAdapter();
+      return `webgpu (Dawn on ${adapter == null ? 'an unknown adapter' : describeAdapter(adapter)})`;
+    }
     case 'node':
       return 'tensorflow (tfjs-node, libtensorflow on the CPU)';
     case 'wasm':
@@ -148,7 +157,7 @@ function describe(candidate: BackendCandidate, wasmThreads: number): string {
 }
 
 /**
- * Selects the fastest TF.js backend that loads: tfjs-node-gpu, tfjs-node, wasm (with
+ * Selects the fastest TF.js backend that loads: tfjs-node-gpu, webgpu (hardware adapters only), tfjs-node, wasm (with
  * {@link registerWasmTrainingKernels}), cpu. Logs one line naming the choice and one line per faster backend that
  * was unavailable, with the reason. `DB_BACKEND=wasm|cpu|tensorflow|node-gpu|...` (or `options.force`) skips the
  * search; a forced backend that fails to load rejects with an error naming it. `DB_WASM_THREADS=2` (or
@@ -180,7 +189,7 @@ export async function useFastestBackend(options: UseFastestBackendOptions = {}):
   }
 
   if (forced != null) {
-    const failure = await tryCandidate(forced, importModule, wasmThreads);
+    const failure = await tryCandidate(forced, importModule, wasmThreads, true);
     if (failure != null) {
       throw new Error(`@db/backend: ${forcedSource} asks for ${BACKEND_PACKAGE[forced]}, which failed: ${failure}`);
     }
