@@ -47,7 +47,10 @@ function skipReason(example: CodeExample): string | null {
   if (example.mode.kind === 'not-run') return `not-run: ${example.mode.reason}`;
   if (example.mode.kind === 'needs-data') {
     const missing = example.mode.paths.filter((p) => !existsSync(join(DATA_DIR, p)));
-    if (missing.length > 0) return `needs-data: ${missing.join(', ')} not in ${DATA_DIR} (set DB_DATA_DIR); ${example.mode.reason}`;
+    if (missing.length > 0) {
+      const why = example.mode.reason ? ` (${example.mode.reason})` : '';
+      return `needs-data: ${missing.join(', ')} not in ${DATA_DIR}${why}; set DB_DATA_DIR to a folder that has it`;
+    }
   }
   return null;
 }

@@ -43,7 +43,7 @@ function parseMarker(text: string, where: string): ExampleMode {
     if (paths.some((p) => p.startsWith('/') || p.split('/').includes('..'))) {
       throw new SyntaxError(`${where}: needs-data paths are relative to the data directory, got "${needsData[1]}"`);
     }
-    return { kind: 'needs-data', paths, reason: needsData[2]?.trim() ?? `needs ${paths.join(', ')}` };
+    return { kind: 'needs-data', paths, reason: needsData[2]?.trim() ?? '' };
   }
   throw new SyntaxError(
     `${where}: unknown example marker "${text}"; expected "not-run (reason)" or "needs-data PATH[, PATH] (reason)"`,
