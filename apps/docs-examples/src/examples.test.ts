@@ -3,27 +3,19 @@
  * an example that no longer runs fails the tests with its file, line and error. See extract.ts for the markers
  * that skip a block (not-run) or make it depend on the data directory (needs-data).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findDocFiles, importedPackages, installedPackages } from './docs.js';
 import { extractExamples, type CodeExample } from './extract.js';
+import { killRunningExamples, runExample } from './run-example.js';
 
 const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(APP, '../..');
-// tsx's loader in this process's node (not tsx's CLI, which runs the module in a grandchild that a kill misses).
-const TSX_LOADER = pathToFileURL(createRequire(join(APP, 'package.json')).resolve('tsx')).href;
-// Generated modules live inside the app, so `@db/*` and `@tensorflow/*` resolve through its node_modules.
-const GENERATED = join(APP, '.examples');
 const DATA_DIR = process.env.DB_DATA_DIR ? resolve(process.env.DB_DATA_DIR) : resolve(ROOT, '../shared/datasets');
 /** Per block: a cold tsx + tfjs + wasm start is a few seconds; the examples train on a few images for one epoch. */
 const BLOCK_TIMEOUT_MS = 100_000;
-/** Example processes still running, killed when the file ends (e.g. after a vitest timeout). */
-const running = new Set<ReturnType<typeof spawn>>();
 /** Lines of a failed block's output shown in the failure. */
 const OUTPUT_LINES = 40;
 
@@ -53,59 +45,6 @@ function skipReason(example: CodeExample): string | null {
     }
   }
   return null;
-}
-
-/** Rewrites positions in the generated module (`<file>:12:5`) into positions in the Markdown file. */
-function toMarkdownPositions(text: string, generated: string, file: string, fenceLine: number): string {
-  const escaped = generated.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return text.replace(new RegExp(`(?:file://)?${escaped}:(\\d+)(?::(\\d+))?`, 'g'), (_, line: string, column?: string) =>
-    `${file}:${fenceLine + Number(line)}${column ? `:${column}` : ''}`,
-  );
-}
-
-/** Runs one block with tsx in a fresh temporary working directory; resolves with its exit status and output. */
-async function runExample(file: string, example: CodeExample): Promise<{ code: number | null; signal: string | null; output: string }> {
-  mkdirSync(GENERATED, { recursive: true });
-  const module = join(GENERATED, `${file.replace(/[/\\]/g, '__').replace(/\.md$/, '')}-L${example.fenceLine}.${example.language === 'ts' ? 'ts' : 'mjs'}`);
-  writeFileSync(module, example.code);
-  const cwd = mkdtempSync(join(tmpdir(), 'db-docs-example-'));
-  if (example.mode.kind === 'needs-data') {
-    for (const path of example.mode.paths) {
-      mkdirSync(dirname(join(cwd, path)), { recursive: true });
-      symlinkSync(join(DATA_DIR, path), join(cwd, path));
-    }
-  }
-  try {
-    return await new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, ['--import', TSX_LOADER, '--conditions=@db/source', module], {
-        cwd,
-        env: {
-          ...process.env,
-          DB_WASM_THREADS: '1', // two shared cores: one wasm thread per example process
-          DB_DATA_DIR: DATA_DIR,
-          DB_CACHE_DIR: join(cwd, '.cache'), // no example reads or fills the user's download cache
-          DB_OFFLINE: '1', // and none downloads
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      running.add(child);
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const timer = setTimeout(() => {
-        output += `\n[killed after ${BLOCK_TIMEOUT_MS / 1000} s]`;
-        child.kill('SIGKILL');
-      }, BLOCK_TIMEOUT_MS);
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        running.delete(child);
-        resolvePromise({ code, signal, output: toMarkdownPositions(output, module, file, example.fenceLine) });
-      });
-    });
-  } finally {
-    rmSync(cwd, { recursive: true, force: true });
-  }
 }
 
 describe('docs examples', () => {
@@ -144,7 +83,7 @@ describe('docs examples', () => {
       }
       it.concurrent(title, { timeout: BLOCK_TIMEOUT_MS + 30_000 }, async () => {
         const start = performance.now();
-        const { code, signal, output } = await runExample(file, example);
+        const { code, signal, output } = await runExample(file, example, { dataDir: DATA_DIR, timeoutMs: BLOCK_TIMEOUT_MS });
         const ms = performance.now() - start;
         const ok = code === 0;
         outcomes.push({ file, line: example.fenceLine, status: ok ? 'passed' : 'failed', ms });
@@ -157,7 +96,7 @@ describe('docs examples', () => {
   }
 
   afterAll(() => {
-    for (const child of running) child.kill('SIGKILL');
+    killRunningExamples();
     const lines = files.map((file) => {
       const mine = outcomes.filter((o) => o.file === file);
       const count = (status: Outcome['status']) => mine.filter((o) => o.status === status).length;
