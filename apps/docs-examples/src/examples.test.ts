@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findDocFiles, importedPackages, installedPackages } from './docs.js';
 import { extractExamples, type CodeExample } from './extract.js';
 import { killRunningExamples, runExample } from './run-example.js';
+import { typecheckExamples } from './typecheck-examples.js';
 
 const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(APP, '../..');
@@ -71,6 +72,15 @@ describe('docs examples', () => {
       expect(missing).toEqual([]);
     });
   }
+
+  // Every TypeScript block but the not-run ones, including those skipped here for want of data.
+  const typed = docs.flatMap(({ file, examples }) =>
+    examples.filter((e) => e.language === 'ts' && e.mode.kind !== 'not-run').map((example) => ({ file, example })),
+  );
+  it.concurrent(`the ${typed.length} TypeScript examples type-check (tsc, strict)`, { timeout: BLOCK_TIMEOUT_MS }, async () => {
+    const { code, output } = await typecheckExamples(typed);
+    if (code !== 0) throw new Error(`tsc found errors in the examples (exit code ${code}):\n${output.trim()}`);
+  });
 
   for (const { file, examples } of docs) {
     for (const example of examples) {

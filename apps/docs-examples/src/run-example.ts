@@ -91,6 +91,7 @@ export async function runExample(file: string, example: CodeExample, options: Ru
       });
     });
   } finally {
+    rmSync(module, { force: true });
     rmSync(cwd, { recursive: true, force: true });
   }
 }
