@@ -1,7 +1,7 @@
 /**
- * The code examples of the docs site, extracted so that tests can type-check and run them: every ```ts block of
- * the guides (docs/guides/*.md) and the `@example` of each package's entry point (the `@packageDocumentation`
- * comment of packages/<name>/src/index.ts, shown on the package's page of the site).
+ * The code examples of the package entry pages, extracted so that tests can type-check and run them: the
+ * `@example` of each package's entry point (the `@packageDocumentation` comment of packages/<name>/src/index.ts,
+ * shown on the package's page of the site). The guides' and READMEs' examples run in apps/docs-examples.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -46,14 +46,11 @@ export function packageExample(indexSource: string): string | null {
   return markdownTsBlocks(text.slice(at))[0]?.code ?? null;
 }
 
-/** Every example of the guides and of the packages' entry points. */
+/** Every package entry point's example. */
 export function collectExamples(root = ROOT): DocExample[] {
+  // The guides' and READMEs' blocks run in apps/docs-examples (with its markers and Markdown line numbers); here,
+  // the package entry pages' `@example`s, which live in doc comments that harness does not read.
   const out: DocExample[] = [];
-  const guides = path.join(root, 'docs', 'guides');
-  for (const f of fs.readdirSync(guides).filter((f) => f.endsWith('.md')).sort()) {
-    const blocks = markdownTsBlocks(fs.readFileSync(path.join(guides, f), 'utf8'));
-    blocks.forEach((b, i) => out.push({ id: `${f.replace(/\.md$/, '')}-${i + 1}`, source: `docs/guides/${f}:${b.line}`, code: b.code }));
-  }
   const packages = path.join(root, 'packages');
   for (const name of fs.readdirSync(packages).sort()) {
     const index = path.join(packages, name, 'src', 'index.ts');
