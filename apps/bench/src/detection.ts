@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '@db/backend';
 import { buildRetinaNet, encodeLabels, retinaNetLoss } from '@db/detection';
+import { forwardBackwardMs } from './forward-backward.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,22 +46,9 @@ async function timeSize(size: number, batch: number, reps: number): Promise<void
   const bt = tf.tensor3d(boxTargets, [batch, n, 4]);
   const ct = tf.tensor2d(classTargets, [batch, n]);
   const vars = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const pass = async () => {
-    const { value, grads } = tf.variableGrads(() => retinaNetLoss(net.predict(x, true), bt, ct).total, vars);
-    await value.data();
-    await Object.values(grads)[0].data();
-    value.dispose();
-    tf.dispose(Object.values(grads));
-  };
-  await pass();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const start = performance.now();
-    await pass();
-    times.push((performance.now() - start) / batch);
-  }
-  times.sort((a, b) => a - b);
-  const result = { size, backend: tf.getBackend(), params: net.model.countParams(), anchors: n, min: times[0], median: times[Math.floor(times.length / 2)] };
+  const ms = await forwardBackwardMs(() => retinaNetLoss(net.predict(x, true), bt, ct).total, vars, reps);
+  const [min, median] = [ms.min / batch, ms.median / batch];
+  const result = { size, backend: tf.getBackend(), params: net.model.countParams(), anchors: n, min, median };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -162,7 +162,7 @@ export async function validationLoss(
   options: { batchSize?: number; decoder?: JpegDecoder; signal?: AbortSignal } = {},
 ): Promise<{ loss: number; classification: number; box: number }> {
   const pass: Pass = { loss: 0, classification: 0, box: 0, images: 0, steps: 0 };
-  await forBatches(dataset, net, { training: false, batchSize: options.batchSize ?? 1, seed: 0, epoch: 0, ...options }, async (batch, x, bt, ct) => {
+  await forBatches(dataset, net, { ...options, training: false, batchSize: positiveInt(options.batchSize, 'batchSize', 1), seed: 0, epoch: 0 }, async (batch, x, bt, ct) => {
     const t = evalBatch(net, x, bt, ct);
     const [loss, cls, box] = await t.data();
     t.dispose();
