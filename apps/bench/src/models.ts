@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '@db/backend';
 import { customNet, densenet, regularizer, resnet50, type RegularizerSpec } from '@db/models';
+import { forwardBackwardMs } from './forward-backward.js';
 import { startTicker } from './tick.js';
 
 type NetworkKey = 'customnet' | 'resnet50' | 'resnet50-small' | 'densenet121';
@@ -57,36 +58,6 @@ function networks(): NetworkKey[] {
   return keys as NetworkKey[];
 }
 
-/** Fastest and median milliseconds of one forward + backward pass over the batch, after one untimed warm-up pass. */
-async function forwardBackwardMs(
-  model: tf.LayersModel,
-  x: tf.Tensor,
-  y: tf.Tensor,
-  reps: number,
-): Promise<{ min: number; median: number }> {
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const pass = async () => {
-    const { value, grads } = tf.variableGrads(
-      () => tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor).mean() as tf.Scalar,
-      vars,
-    );
-    // Wait for the backend to finish: read the loss and one gradient back.
-    await value.data();
-    await Object.values(grads)[0].data();
-    value.dispose();
-    tf.dispose(Object.values(grads));
-  };
-  await pass();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const start = performance.now();
-    await pass();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return { min: times[0], median: times[Math.floor(times.length / 2)] };
-}
-
 async function main(): Promise<void> {
   const batch = positiveInt('batch', 8);
   const reps = positiveInt('reps', 5);
@@ -104,7 +75,12 @@ async function main(): Promise<void> {
       try {
         const model = build(spec);
         const params = model.countParams().toLocaleString('en-US');
-        const { min, median } = await forwardBackwardMs(model, x, y, reps);
+        const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+        const { min, median } = await forwardBackwardMs(
+          () => tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor).mean() as tf.Scalar,
+          vars,
+          reps,
+        );
         if (spec.kind === 'none') plainMs = min;
         const ratio = spec.kind === 'none' ? '' : ` (x${(min / plainMs).toFixed(2)} of plain)`;
         console.log(`${label}, ${formLabel}: ${params} parameters; ${(min / batch).toFixed(1)} / ${(median / batch).toFixed(1)} ms/image on ${backend}${ratio}`);

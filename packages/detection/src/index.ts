@@ -4,7 +4,66 @@
  * label encoding, FPN and heads, focal and smooth-L1 losses, decoding with per-class NMS, training on COCO, and an
  * evaluator that reproduces pycocotools' COCOeval for bounding boxes.
  */
-export const DETECTION_PACKAGE = '@db/detection';
+
+// RetinaNet: anchors, label encoding, model, losses, decoding, training (keras-io examples/vision/retinanet.py).
+export {
+  generateAnchors,
+  anchorCount,
+  featureMapSizes,
+  ANCHOR_LEVELS,
+  ANCHOR_STRIDES,
+  ANCHOR_SIZES,
+  ANCHOR_ASPECT_RATIOS,
+  ANCHOR_SCALES,
+  ANCHORS_PER_CELL,
+} from './anchors/anchors.js';
+export { iouMatrix, centerToCorners } from './encode/iou.js';
+export { encodeBox, decodeBoxes, BOX_VARIANCE } from './encode/box-coder.js';
+export { encodeLabels, BACKGROUND, IGNORED, type EncodedLabels, type MatchThresholds } from './encode/encode.js';
+export { featurePyramid, FPN_CHANNELS, type FpnOptions } from './model/fpn.js';
+export { Head, classBiasInit, PRIOR_PROBABILITY } from './model/heads.js';
+export {
+  buildRetinaNet,
+  reportDetectionVariants,
+  RetinaNet,
+  type RetinaNetOptions,
+  type DetectionVariant,
+} from './model/retinanet.js';
+export { sigmoidFocalLoss, FOCAL_ALPHA, FOCAL_GAMMA } from './loss/focal.js';
+export { retinaNetLoss, smoothL1, SMOOTH_L1_DELTA, type RetinaNetLossParts } from './loss/retinanet-loss.js';
+export { nonMaxSuppression } from './decode/nms.js';
+export {
+  decodeDetections,
+  toCocoDetections,
+  type DecodeOptions,
+  type ImageDetections,
+  type ImageFrame,
+} from './decode/decode.js';
+export {
+  kerasIoLearningRate,
+  piecewiseConstant,
+  KERAS_IO_LEARNING_RATES,
+  KERAS_IO_LR_BOUNDARIES,
+} from './train/learning-rate.js';
+export {
+  detectionTransform,
+  imagesToInput,
+  encodeBatch,
+  batchesOf,
+  CAFFE_BGR_MEAN,
+  type BatchTargets,
+} from './train/batches.js';
+export { predictCoco, detectBatch, type PredictCocoOptions } from './train/predict.js';
+export {
+  trainRetinaNet,
+  trainStep,
+  validationLoss,
+  type RetinaNetTrainOptions,
+  type RetinaNetTrainResult,
+  type EpochLog,
+} from './train/train.js';
+export { EpochProgress } from './train/progress.js';
+// End of the RetinaNet block.
 
 // COCO evaluation (pycocotools' COCOeval for boxes) ------------------------------------------------------------
 export { evaluateCoco } from './eval/coco-eval.js';

@@ -1,0 +1,84 @@
+/**
+ * `pnpm bench:detection`: forward + backward time per image of the full RetinaNet (ResNet-50 FPN, 80 classes) at
+ * 256, 512 and 640 px on the backend `useFastestBackend` picks: one gradient of keras-io's loss with respect to every
+ * trainable weight, in training mode, no optimiser update, on random images with targets encoded from random boxes.
+ *
+ * Each size runs in its own child process: the wasm heap is 32-bit (4 GB), and when a pass outgrows it
+ * tfjs-backend-wasm aborts the whole process, so a size that does not fit is reported instead of ending the bench.
+ *
+ * Options: --sizes 256,512,640  --batch N (images per pass, default 1)  --reps N (timed passes after one warm-up,
+ *          default 2; fastest and median are printed)  --backend NAME (same as DB_BACKEND)
+ */
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { useFastestBackend } from '@db/backend';
+import { buildRetinaNet, encodeLabels, retinaNetLoss } from '@db/detection';
+import { forwardBackwardMs } from './forward-backward.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function positiveInt(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive integer, got '${raw}'`);
+  return n;
+}
+
+/** Child mode: times one size and prints one JSON line. */
+async function timeSize(size: number, batch: number, reps: number): Promise<void> {
+  await useFastestBackend({ force: arg('backend'), log: () => {} });
+  const net = buildRetinaNet({ inputSize: size, numClasses: 80 });
+  const n = net.anchorCount;
+  const boxTargets = new Float32Array(batch * n * 4);
+  const classTargets = new Float32Array(batch * n);
+  for (let b = 0; b < batch; b++) {
+    // Three fixed boxes per image, so the loss has positives of several sizes.
+    const s = size / 640;
+    const boxes = new Float32Array([40, 60, 200, 300, 300, 100, 620, 420, 100, 400, 180, 470].map((v) => v * s));
+    const enc = encodeLabels(net.anchors, boxes, [0, 17, 56]);
+    boxTargets.set(enc.boxTargets, b * n * 4);
+    classTargets.set(enc.classTargets, b * n);
+  }
+  const x = tf.randomUniform([batch, size, size, 3], -120, 130, 'float32', 1) as tf.Tensor4D;
+  const bt = tf.tensor3d(boxTargets, [batch, n, 4]);
+  const ct = tf.tensor2d(classTargets, [batch, n]);
+  const vars = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const ms = await forwardBackwardMs(() => retinaNetLoss(net.predict(x, true), bt, ct).total, vars, reps);
+  const [min, median] = [ms.min / batch, ms.median / batch];
+  const result = { size, backend: tf.getBackend(), params: net.model.countParams(), anchors: n, min, median };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function main(): Promise<void> {
+  const batch = positiveInt(arg('batch'), 'batch', 1);
+  const reps = positiveInt(arg('reps'), 'reps', 2);
+  const child = arg('child-size');
+  if (child !== undefined) return timeSize(positiveInt(child, 'child-size', 256), batch, reps);
+  const sizes = (arg('sizes') ?? '256,512,640').split(',').map((s) => positiveInt(s.trim(), 'sizes', 256));
+  console.log(`bench:detection  RetinaNet ResNet-50 FPN, 80 classes  batch=${batch}  reps=${reps} (fastest / median per image)`);
+  for (const size of sizes) {
+    const args = [...process.execArgv, process.argv[1], '--child-size', String(size), '--batch', String(batch), '--reps', String(reps)];
+    if (arg('backend')) args.push('--backend', arg('backend') as string);
+    const run = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
+    if (run.status === 0 && line) {
+      const r = JSON.parse(line) as { backend: string; params: number; anchors: number; min: number; median: number };
+      console.log(
+        `${size} px: ${r.anchors.toLocaleString('en-US')} anchors, ${r.params.toLocaleString('en-US')} parameters; ` +
+          `forward+backward on ${r.backend}: ${(r.min / 1000).toFixed(2)} / ${(r.median / 1000).toFixed(2)} s/image`,
+      );
+    } else {
+      const why = /Aborted|out of memory|memory access out of bounds/i.test(run.stderr) ? 'outgrew the backend memory (wasm heap: 4 GB)' : `exit ${run.status}`;
+      const last = run.stderr.split('\n').filter((l) => l.trim() && l.length < 300).slice(-1)[0] ?? '';
+      console.log(`${size} px: failed, ${why}${last ? ` (${last.trim()})` : ''}`);
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
