@@ -8,6 +8,7 @@ import type { Runner } from './types.js';
 
 const RUNNERS: Partial<Record<RunnerKind, () => Promise<Runner>>> = {
   classification: async () => (await import('./classification.js')).classificationRunner as unknown as Runner,
+  detection: async () => (await import('./detection.js')).detectionRunner as unknown as Runner,
 };
 
 /** Whether this build has a runner for `kind`. */
