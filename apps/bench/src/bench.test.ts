@@ -158,3 +158,27 @@ describe('pnpm bench (quick preset, end to end)', { timeout: 600_000 }, () => {
     expect(existsSync(path.join(empty, 'out', 'results.jsonl'))).toBe(false);
   });
 });
+
+// Table 7 needs the COCO-2017 subset (a data directory); it is not downloaded.
+const DATA_DIR = process.env.DB_DATA_DIR ?? path.join(ROOT, '..', 'shared', 'datasets');
+const HAS_COCO = existsSync(path.join(DATA_DIR, 'coco-2017-subset', 'annotations', 'instances_val2017.json'));
+if (!HAS_COCO) console.log(`bench table 7 test skipped: no COCO-2017 subset under ${DATA_DIR} (set DB_DATA_DIR)`);
+
+describe.skipIf(!HAS_COCO)('pnpm bench table 7 (quick preset, RetinaNet through @db/detection)', { timeout: 600_000 }, () => {
+  it('trains a DropBlock RetinaNet row, records loss, val_loss and COCO stats, and reports table 7 with mAP', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'bench-t7-'));
+    const ran = await bench(['--preset', 'quick', '--tables', '7', '--rows', 'dropBlock7', '--out', out, '--jobs', '1', '--threads', '1', '--data-dir', DATA_DIR]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const [record] = okRecords(path.join(out, 'results.jsonl'));
+    expect(record.history).toHaveLength(1);
+    expect(record.history[0].valLoss).toBeGreaterThan(0);
+    expect(record.metrics?.loss).toBeGreaterThan(0);
+    expect(record.metrics?.mAP).toBeGreaterThanOrEqual(0);
+    expect(record.metrics?.mAP).toBeLessThanOrEqual(1);
+    expect(record.series?.cocoStats).toHaveLength(12);
+    expect(record.metrics?.trainImages).toBe(4);
+    const md = readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(md).toContain('## Table 7: RetinaNet (ResNet-50 FPN) on the COCO-2017 subset');
+    expect(md).toMatch(/\| RetinaNet \+ DropBlock\(bs = 7, kp = 0\.9\) \| 1\.6841 \| \d+\.\d{4} \(n = 1\) \| 2\.5540 \| \d+\.\d{4} \(n = 1\) \| [+-]\d+\.\d{4} \| 0\.\d{4} \(n = 1\) \|/);
+  });
+});
