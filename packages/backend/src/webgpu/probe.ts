@@ -6,6 +6,8 @@
  * every failure becomes a one-line reason, never a crash (the caller decides whether that is an error).
  */
 
+import { findVulkanLoader } from './vulkan-loader.js';
+
 /** The adapter facts the log line and the hardware test read (WebGPU `GPUAdapterInfo`, spec section 4.2.1). */
 export interface WebGpuAdapterSummary {
   /** e.g. `nvidia`, `mesa`, `google`. */
@@ -85,11 +87,16 @@ export interface ProbedAdapter {
  */
 export async function probeWebGpuAdapter(
   importModule: (specifier: string) => Promise<unknown>,
+  options: { requireVulkanLoader?: boolean } = {},
 ): Promise<ProbedAdapter | { reason: string }> {
   const dawn = (await importModule(DAWN_PACKAGE)) as Partial<DawnModule> & { default?: Partial<DawnModule> };
   const mod = typeof dawn.create === 'function' ? dawn : dawn.default;
   if (mod == null || typeof mod.create !== 'function' || mod.globals == null) {
     return { reason: `'${DAWN_PACKAGE}' loaded but has no create()/globals (expected webgpu 0.6.x)` };
+  }
+  // Dawn prints a native warning (which no JavaScript can catch) when it cannot load the Vulkan loader: look first.
+  if (options.requireVulkanLoader && findVulkanLoader() == null) {
+    return { reason: 'no Vulkan loader (libvulkan.so.1) found: Dawn needs one (the NVIDIA driver or the libvulkan1 package has it)' };
   }
   const gpu = mod.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });

@@ -122,7 +122,9 @@ export async function loadWebGpuBackend(
     if (active.summary.software && !acceptSoftware) return `only a software adapter: ${describeAdapter(active.summary)}`;
     return (await tf.setBackend('webgpu')) ? null : "the 'webgpu' backend failed to initialise";
   }
-  const probed = await probeWebGpuAdapter(importModule);
+  // Without a Vulkan loader Dawn prints a native warning to stderr on every start; a search (not a forced webgpu)
+  // skips it with the reason in the log line instead.
+  const probed = await probeWebGpuAdapter(importModule, { requireVulkanLoader: !acceptSoftware });
   if ('reason' in probed) return probed.reason;
   const { dawn, gpu, adapter, summary } = probed;
   if (summary.software && !acceptSoftware) {

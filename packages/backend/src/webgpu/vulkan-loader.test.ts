@@ -1,0 +1,31 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findVulkanLoader } from './vulkan-loader.js';
+
+describe('findVulkanLoader', () => {
+  it('finds libvulkan.so.1 in an LD_LIBRARY_PATH folder first', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-'));
+    fs.writeFileSync(path.join(dir, 'libvulkan.so.1'), '');
+    expect(findVulkanLoader({ LD_LIBRARY_PATH: `/nonexistent:${dir}` }, 'linux')).toBe(path.join(dir, 'libvulkan.so.1'));
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('agrees with the dynamic linker cache on this machine', () => {
+    let cached = false;
+    try {
+      cached = /libvulkan\.so\.1 /.test(execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }));
+    } catch {
+      cached = false;
+    }
+    const found = findVulkanLoader({}, 'linux');
+    if (cached) expect(found).not.toBeNull();
+    else expect(found === null || fs.existsSync(found)).toBe(true);
+  });
+
+  it('leaves other platforms to Dawn', () => {
+    expect(findVulkanLoader({}, 'darwin')).toBe('darwin');
+  });
+});
