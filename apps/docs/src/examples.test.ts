@@ -29,7 +29,7 @@ describe('extracting examples', () => {
   it('finds every package entry point example', () => {
     const ids = examples.map((e) => e.id);
     expect(ids.filter((id) => id.startsWith('package-')).sort()).toEqual(
-      ['package-backend', 'package-core', 'package-datasets', 'package-models', 'package-schedule', 'package-tfjs-layer'],
+      ['package-backend', 'package-core', 'package-datasets', 'package-detection', 'package-models', 'package-schedule', 'package-tfjs-layer'],
     );
   });
 });

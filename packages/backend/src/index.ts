@@ -17,6 +17,7 @@
 export { registerWasmTrainingKernels } from './kernels/register.js';
 export { registerConvKernels, CONV_KERNEL_NAMES } from './kernels/conv/index.js';
 export { kernelsMissingOn, recordKernels, type KernelRecord } from './diagnostics/missing-kernels.js';
+export { worstGradientError } from './diagnostics/gradient-parity.js';
 export { activeWebGpuAdapter } from './webgpu/use-webgpu.js';
 export { describeAdapter, type WebGpuAdapterSummary } from './webgpu/probe.js';
 export { registerWebGpuTrainingKernels } from './webgpu/kernels/index.js';

@@ -3,6 +3,26 @@
  * RetinaNet (ResNet-50 FPN) for TensorFlow.js with the DropBlock study's regularisers in the backbone: anchors,
  * label encoding, FPN and heads, focal and smooth-L1 losses, decoding with per-class NMS, training on COCO, and an
  * evaluator that reproduces pycocotools' COCOeval for bounding boxes.
+ *
+ * @example
+ * ```ts
+ * import { anchorCount, evaluateCoco, generateAnchors } from '@db/detection';
+ *
+ * console.log(anchorCount(640, 640)); // 76725: P3-P7, 9 anchors per cell
+ * console.log(generateAnchors(640, 640).slice(0, 4)); // the first anchor, [cx, cy, w, h]: 4, 4, 22.63, 45.25
+ *
+ * // COCO mAP exactly as pycocotools: one image, one cat, one perfect and one spurious detection.
+ * const groundTruth = {
+ *   images: [{ id: 1, width: 100, height: 100 }],
+ *   categories: [{ id: 1, name: 'cat' }],
+ *   annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [10, 10, 40, 40], area: 1600, iscrowd: 0 }],
+ * };
+ * const { stats, lines } = evaluateCoco(groundTruth, [
+ *   { image_id: 1, category_id: 1, bbox: [10, 10, 40, 40], score: 0.9 },
+ *   { image_id: 1, category_id: 1, bbox: [60, 60, 30, 30], score: 0.4 },
+ * ]);
+ * console.log(stats[0], lines[0]); // 0.9999999999999998 (1 / (1 + 2^-52), pycocotools' eps) and its printed line, '= 1.000'
+ * ```
  */
 
 // RetinaNet: anchors, label encoding, model, losses, decoding, training (keras-io examples/vision/retinanet.py).

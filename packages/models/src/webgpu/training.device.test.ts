@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { activeWebGpuAdapter, describeAdapter, kernelsMissingOn, useFastestBackend } from '@db/backend';
+import { activeWebGpuAdapter, describeAdapter, kernelsMissingOn, useFastestBackend, worstGradientError } from '@db/backend';
 import { regularizer } from '../regularizer/spec.js';
 import { customNet } from '../networks/custom-net.js';
 import { resnet50 } from '../networks/resnet50.js';
@@ -105,19 +105,8 @@ describe.skipIf(skipReason != null)('one training step on webgpu', () => {
 
     expect(Math.abs(got.loss - ref.loss) / Math.abs(ref.loss)).toBeLessThan(net.rtol);
     expect(got.grads.length).toBe(ref.grads.length);
-    // Each gradient is judged relative to its own largest magnitude, floored at 1% of the largest in the net: the
-    // biases of convolutions followed by BatchNorm have an exact gradient of 0 (BN subtracts the batch mean), so
-    // what any backend returns for them is float32 rounding (ResNet-50's conv1 bias: wasm differs from cpu by 1.1e-2
-    // of 1e-3, webgpu by 7.4e-3) and must not be read as a relative error of its own.
-    let netMax = 0;
-    for (const e of ref.grads) for (let j = 0; j < e.length; j++) netMax = Math.max(netMax, Math.abs(e[j]));
-    let worst = 0;
-    got.grads.forEach((g, i) => {
-      const e = ref.grads[i];
-      let scale = 1e-2 * netMax;
-      for (let j = 0; j < e.length; j++) scale = Math.max(scale, Math.abs(e[j]));
-      for (let j = 0; j < e.length; j++) worst = Math.max(worst, Math.abs(g[j] - e[j]) / scale);
-    });
+    // Each gradient against its own largest magnitude, floored at 1% of the net's largest (worstGradientError).
+    const worst = worstGradientError(ref.grads, got.grads);
     expect(worst).toBeLessThan(net.rtol);
     expect(Array.from(after)).not.toEqual(Array.from(before));
     console.info(
