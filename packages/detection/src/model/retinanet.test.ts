@@ -49,6 +49,25 @@ describe('buildRetinaNet', () => {
     net.dispose();
   });
 
+  it('runs the backbone once per forward pass: each BatchNorm and each conv once, the shared heads once per level', async () => {
+    const net = buildRetinaNet({ inputSize: 128, numClasses: 2, stageBlocks: [1, 1, 1, 1], seed: 2 });
+    const backbone = new Set(net.backbone.layers);
+    const layers = [...backbone, ...net.model.layers.filter((l) => !backbone.has(l))];
+    const batchNorms = layers.filter((l) => l.getClassName() === 'BatchNormalization').length;
+    const convs = layers.filter((l) => l.getClassName() === 'Conv2D');
+    const headConvs = convs.filter((l) => /^(cls|box)_head/.test(l.name)).length;
+    // [1, 1, 1, 1] blocks: conv1 + 4 blocks of 3 convs + 4 projection shortcuts; each conv has its BatchNorm.
+    expect(batchNorms).toBe(17);
+    expect(headConvs).toBe(10);
+    const info = await tf.profile(() => net.predict(tf.zeros([1, 128, 128, 3]) as tf.Tensor4D, true));
+    tf.dispose(info.result as tf.Tensor);
+    const calls = (...names: string[]) => info.kernels.filter((k) => names.includes(k.name)).length;
+    // Applied as a nested 3-output model, tfjs-layers ran the backbone once per output: 51 BatchNorms here.
+    expect(calls('FusedBatchNorm')).toBe(batchNorms);
+    expect(calls('FusedConv2D', 'Conv2D')).toBe(convs.length - headConvs + 5 * headConvs);
+    net.dispose();
+  });
+
   it('puts the regulariser in the backbone, and in the FPN only when asked', () => {
     const count = (net: ReturnType<typeof buildRetinaNet>, prefix: string) =>
       net.model.layers.filter((l) => l.name.startsWith(prefix)).length + net.backbone.layers.filter((l) => l.name.endsWith('_drop')).length;

@@ -109,8 +109,12 @@ export function buildRetinaNet(options: RetinaNetOptions = {}): RetinaNet {
     seed,
     ...(options.stageBlocks ? { stageBlocks: options.stageBlocks } : {}),
   });
-  const input = tfl.input({ shape: [inputSize, inputSize, 3], name: 'image' });
-  const [c3, c4, c5] = backbone.apply(input) as tfl.SymbolicTensor[];
+  // The detector is built on the backbone's own input and outputs, one flat graph, rather than applying the
+  // backbone model as a layer: tfjs-layers' executor (engine/executor.ts, execute) applies a nested layer once per
+  // output it fetches, so a nested 3-output backbone ran three times per forward pass (three times the compute,
+  // three sets of activations kept for the backward pass, BatchNorm's moving statistics updated three times).
+  const input = backbone.inputs[0];
+  const [c3, c4, c5] = backbone.outputs;
   const levels = featurePyramid(c3, c4, c5, {
     seeds: new SeedSequence(seed, FPN_STREAM),
     maskSeeds: new SeedSequence(seed, FPN_MASK_STREAM),

@@ -2,6 +2,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { MASK_STREAM, SeedSequence, WEIGHT_STREAM } from '../init/seeds.js';
 import { applyRegularizer } from '../regularizer/layer.js';
 import { resolveOptions, type NetworkOptions } from './options.js';
+import { batchNormalization } from '../layers/batch-normalization.js';
 
 /** Filters of CustomNet's three stages, as the report's summary shows them. */
 export const CUSTOM_NET_FILTERS: readonly number[] = [32, 64, 128];
@@ -42,7 +43,7 @@ export function customNet(options: NetworkOptions): tfl.LayersModel {
         })
         .apply(x) as tfl.SymbolicTensor;
       x = tfl.layers.activation({ activation: 'relu', name: `relu${stage}_${i}` }).apply(x) as tfl.SymbolicTensor;
-      x = tfl.layers.batchNormalization({ axis: -1, name: `bn${stage}_${i}` }).apply(x) as tfl.SymbolicTensor;
+      x = batchNormalization({ axis: -1, name: `bn${stage}_${i}` }).apply(x) as tfl.SymbolicTensor;
     }
     x = tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${stage}` }).apply(x) as tfl.SymbolicTensor;
     x = applyRegularizer(x, regularizer, `drop${stage}`, maskSeeds);

@@ -4,6 +4,7 @@ import { applyRegularizer } from '../regularizer/layer.js';
 import { apply, type BuildContext as Ctx } from './context.js';
 import { checkPositiveIntegers, resolveOptions, type NetworkOptions } from './options.js';
 import { assertPositiveInteger, describeValue } from '@db/core';
+import { batchNormalization } from '../layers/batch-normalization.js';
 
 /** Options of {@link densenet}. */
 export interface DenseNetOptions extends NetworkOptions {
@@ -36,7 +37,7 @@ function conv(ctx: Ctx, x: tfl.SymbolicTensor, filters: number, kernelSize: numb
 }
 
 function bnRelu(x: tfl.SymbolicTensor, name: string, suffix: string): tfl.SymbolicTensor {
-  const y = apply(tfl.layers.batchNormalization({ axis: 3, name: `${name}_bn${suffix}` }), x);
+  const y = apply(batchNormalization({ axis: 3, name: `${name}_bn${suffix}` }), x);
   return apply(tfl.layers.reLU({ name: `${name}_relu${suffix}` }), y);
 }
 

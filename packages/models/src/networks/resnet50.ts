@@ -5,6 +5,7 @@ import type { RegularizerSpec } from '../regularizer/spec.js';
 import { apply, type BuildContext as Ctx } from './context.js';
 import { checkPositiveIntegers, resolveOptions, type NetworkOptions } from './options.js';
 import { describeValue } from '@db/core';
+import { batchNormalization } from '../layers/batch-normalization.js';
 
 /**
  * The stem of a ResNet:
@@ -85,7 +86,7 @@ function conv(
 }
 
 function bn(ctx: ResNetCtx, x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {
-  return apply(tfl.layers.batchNormalization({ axis: 3, epsilon: ctx.batchNormEpsilon, name }), x);
+  return apply(batchNormalization({ axis: 3, epsilon: ctx.batchNormEpsilon, name }), x);
 }
 
 function relu(x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {

@@ -8,7 +8,9 @@
  *   XNNPACK pass, ./batch-norm-forward.ts;
  * - Sum / Mean over leading axes in one pass, ./reductions.ts, and their gradients without ones(x.shape),
  *   ./reduction-grads.ts;
- * - Identity and same-dtype Cast sharing data instead of copying it, and Cast to bool as x != 0, ./identity.ts.
+ * - Identity and same-dtype Cast sharing data instead of copying it, and Cast to bool as x != 0, ./identity.ts;
+ * - Relu's gradient from its output (every backend), so a Relu's input is not kept for the backward pass,
+ *   ./relu-grad.ts.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
@@ -19,6 +21,7 @@ import { registerZeroGradients } from './non-differentiable.js';
 import { registerFastReductions } from './reductions.js';
 import { registerReductionGrads } from './reduction-grads.js';
 import { registerSharedIdentity } from './identity.js';
+import { registerReluGradFromOutput } from './relu-grad.js';
 
 /** Registers the non-convolution training kernels the wasm backend lacks (segment sums, BatchNorm gradient, ...). */
 export function registerMiscKernels(): void {
@@ -29,4 +32,5 @@ export function registerMiscKernels(): void {
   registerFastReductions();
   registerReductionGrads();
   registerSharedIdentity();
+  registerReluGradFromOutput();
 }
