@@ -147,6 +147,10 @@ describe('pnpm bench (quick preset, end to end)', { timeout: 600_000 }, () => {
     expect(other.stderr.trim().split('\n')).toHaveLength(1);
     expect(readFileSync(path.join(OUT, 'results.jsonl'), 'utf8')).toBe(before);
 
+    const size = await bench([...BASE, '--input-size', '200', '--no-report']);
+    expect(size.code).toBe(2);
+    expect(size.stderr.trim()).toBe("pnpm bench: --input-size must be a multiple of 128 (the stride of RetinaNet's P7), got 200");
+
     const empty = mkdtempSync(path.join(tmpdir(), 'bench-nodata-'));
     // An empty cache too: a machine that downloaded CIFAR-10 before would find it there.
     const missing = await bench(['--preset', 'quick', '--tables', '3', '--data-dir', empty, '--out', path.join(empty, 'out')], undefined, {

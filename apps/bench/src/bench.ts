@@ -158,7 +158,11 @@ async function runCommand(args: BenchArgs): Promise<number> {
     testImages: positiveInt(f['test-images'], 'test-images'),
     batchSize: positiveInt(f['batch-size'], 'batch-size'),
     learningRate: positiveNumber(f.lr, 'lr'),
+    inputSize: positiveInt(f['input-size'], 'input-size'),
   };
+  if (overrides.inputSize !== undefined && overrides.inputSize % 128 !== 0) {
+    throw new RangeError(`--input-size must be a multiple of 128 (the stride of RetinaNet's P7), got ${overrides.inputSize}`);
+  }
   if (f.budget !== undefined && !preset.budgetSized) throw new RangeError(`--budget sizes the default preset only; '${preset.name}' has fixed sizes`);
   const budgetSeconds = parseDuration(f.budget ?? '1h');
   if (f.backend !== undefined) parseBackendName(f.backend, '--backend');

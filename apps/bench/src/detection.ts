@@ -48,7 +48,10 @@ async function timeSize(size: number, batch: number, reps: number): Promise<void
   const vars = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
   const ms = await forwardBackwardMs(() => retinaNetLoss(net.predict(x, true), bt, ct).total, vars, reps);
   const [min, median] = [ms.min / batch, ms.median / batch];
-  const result = { size, backend: tf.getBackend(), params: net.model.countParams(), anchors: n, min, median };
+  // The wasm heap never shrinks, so its size now is the high-water mark of the passes (weights included).
+  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  const heapBytes = wasm?.HEAPU8?.length ?? null;
+  const result = { size, backend: tf.getBackend(), params: net.model.countParams(), anchors: n, min, median, heapBytes };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -65,10 +68,11 @@ async function main(): Promise<void> {
     const run = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
     const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
     if (run.status === 0 && line) {
-      const r = JSON.parse(line) as { backend: string; params: number; anchors: number; min: number; median: number };
+      const r = JSON.parse(line) as { backend: string; params: number; anchors: number; min: number; median: number; heapBytes: number | null };
+      const heap = r.heapBytes == null ? '' : `; wasm heap ${(r.heapBytes / 2 ** 30).toFixed(2)} of 4 GB`;
       console.log(
         `${size} px: ${r.anchors.toLocaleString('en-US')} anchors, ${r.params.toLocaleString('en-US')} parameters; ` +
-          `forward+backward on ${r.backend}: ${(r.min / 1000).toFixed(2)} / ${(r.median / 1000).toFixed(2)} s/image`,
+          `forward+backward on ${r.backend}: ${(r.min / 1000).toFixed(2)} / ${(r.median / 1000).toFixed(2)} s/image${heap}`,
       );
     } else {
       const why = /Aborted|out of memory|memory access out of bounds/i.test(run.stderr) ? 'outgrew the backend memory (wasm heap: 4 GB)' : `exit ${run.status}`;

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collectExamples, markdownTsBlocks, packageExample } from './examples.js';
+import { collectExamples, packageExample } from './examples.js';
 import { ROOT } from './site.js';
 
 const APP = path.join(ROOT, 'apps', 'docs');
@@ -17,11 +17,8 @@ const OUT = path.join(APP, '.examples');
 const examples = collectExamples();
 
 describe('extracting examples', () => {
-  it('finds ts blocks with their lines, and a package comment example', () => {
-    expect(markdownTsBlocks('# t\n\n```ts\nconst a = 1;\n```\n\n```sh\nls\n```\n```ts\nb();\n```\n')).toEqual([
-      { line: 4, code: 'const a = 1;\n' },
-      { line: 11, code: 'b();\n' },
-    ]);
+  it("finds a package comment's example: the first ts block after @example", () => {
+    expect(packageExample('/**\n * @packageDocumentation\n * @example\n * ```sh\n * ls\n * ```\n * ```ts\n * g();\n * h();\n * ```\n */')).toBe('g();\nh();\n');
     expect(packageExample('/**\n * Text.\n * @packageDocumentation\n * @example\n * ```ts\n * f(1);\n * ```\n */\nexport {};')).toBe('f(1);\n');
     expect(packageExample('/** Not the package comment. */')).toBeNull();
   });

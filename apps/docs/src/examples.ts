@@ -17,22 +17,6 @@ export interface DocExample {
   code: string;
 }
 
-/** The ```ts blocks of one markdown text, with the line each starts on. */
-export function markdownTsBlocks(markdown: string): { line: number; code: string }[] {
-  const blocks: { line: number; code: string }[] = [];
-  const lines = markdown.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^```(ts|typescript)\s*$/.test(lines[i])) continue;
-    const start = i + 1;
-    let end = start;
-    while (end < lines.length && !/^```\s*$/.test(lines[end])) end++;
-    if (end === lines.length) throw new Error(`unterminated code block at line ${i + 1}`);
-    blocks.push({ line: start + 1, code: lines.slice(start, end).join('\n') + '\n' });
-    i = end;
-  }
-  return blocks;
-}
-
 /** The `@example` ```ts block of a package's `@packageDocumentation` comment, if any. */
 export function packageExample(indexSource: string): string | null {
   const comment = /\/\*\*([\s\S]*?)\*\//.exec(indexSource)?.[1];
@@ -43,7 +27,9 @@ export function packageExample(indexSource: string): string | null {
     .join('\n');
   const at = text.indexOf('@example');
   if (at < 0) return null;
-  return markdownTsBlocks(text.slice(at))[0]?.code ?? null;
+  // The first ```ts fence after the tag (Markdown files' blocks are apps/docs-examples' extractExamples' job).
+  const block = /^```(?:ts|typescript)[ \t]*\n([\s\S]*?)^```[ \t]*$/m.exec(text.slice(at));
+  return block ? block[1] : null;
 }
 
 /** Every package entry point's example. */

@@ -6,14 +6,17 @@
  *   tsx --conditions=@db/source packages/detection/scripts/train-coco.ts --data-dir DIR --variant none \
  *     --size 128 --epochs 3 --train 24 --val 12 --batch 2 --lr-scale 0.05 --out runs/ [--score-threshold 0.05]
  *
+ * It also prints COCO's 12 summary numbers (evaluateCoco) of the validation detections; `cocoStats[0]` is mAP.
+ *
  * --variant is a key of reportDetectionVariants(): none, dropout, spatialDropout, dropBlock7-0.7, dropBlock7-0.9,
  * dropBlock3-0.7, dropBlock3-0.9. --lr-scale shrinks keras-io's learning-rate boundaries (kerasIoLearningRate).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '@db/backend';
-import { kerasIoLearningRate, reportDetectionVariants, trainRetinaNet } from '../src/index.js';
+import { loadCoco } from '@db/datasets';
+import { evaluateCoco, kerasIoLearningRate, reportDetectionVariants, trainRetinaNet, type CocoGroundTruth } from '../src/index.js';
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -63,7 +66,17 @@ const result = await trainRetinaNet({
   onEpochEnd: (epoch, logs) =>
     console.log(`epoch ${epoch + 1}: loss ${logs.loss.toFixed(4)} val_loss ${logs.valLoss.toFixed(4)} ${logs.seconds.toFixed(0)} s`),
 });
-const summary = { settings, history: result.history, secondsPerStep: result.secondsPerStep, detections: result.detections?.length };
+// COCO mAP over the validation images used (the first --val of val2017, in JSON order, as trainRetinaNet takes them).
+const val = await loadCoco({ root: arg('data-dir'), split: 'val2017', limit: settings.valImages, log: false });
+const groundTruth = JSON.parse(readFileSync(val.annotationFile, 'utf8')) as CocoGroundTruth;
+const coco = evaluateCoco(groundTruth, result.detections ?? [], { imgIds: val.images.map((image) => image.id) });
+const summary = {
+  settings,
+  history: result.history,
+  secondsPerStep: result.secondsPerStep,
+  detections: result.detections?.length,
+  cocoStats: coco.stats,
+};
 writeFileSync(path.join(out, `${key}.json`), JSON.stringify(summary, null, 2));
 writeFileSync(path.join(out, `${key}-detections.json`), JSON.stringify(result.detections ?? []));
 console.log(`train-coco: done ${JSON.stringify(summary)}`);

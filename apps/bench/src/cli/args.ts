@@ -17,6 +17,7 @@ export interface BenchArgs {
     'train-images'?: string;
     'test-images'?: string;
     'batch-size'?: string;
+    'input-size'?: string;
     lr?: string;
     budget?: string;
     backend?: string;
@@ -46,6 +47,7 @@ flags:
   --rows none,dropout,...        rows to run (none, dropout, spatialDropout, dropBlock3, dropBlock7; table 7 also dropBlock3kp07, dropBlock7kp07)
   --seeds N                      seeds per row (1..N)
   --epochs N  --train-images N  --test-images N  --batch-size N  --lr X   override the preset
+  --input-size N                 RetinaNet's square input (table 7), a multiple of 128 (default preset: 128)
   --backend NAME                 wasm, cpu, tensorflow (tfjs-node), tfjs-node-gpu (same as DB_BACKEND)
   --data-dir DIR                 datasets folder (same as DB_DATA_DIR)
   --out DIR                      output folder (default bench-results/<preset>)
@@ -75,6 +77,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         'train-images': { type: 'string' },
         'test-images': { type: 'string' },
         'batch-size': { type: 'string' },
+        'input-size': { type: 'string' },
         lr: { type: 'string' },
         budget: { type: 'string' },
         backend: { type: 'string' },

@@ -32,6 +32,8 @@ export interface SettingOverrides {
   batchSize?: number;
   /** `--lr`. */
   learningRate?: number;
+  /** `--input-size` (RetinaNet's square input; detection tables only). */
+  inputSize?: number;
 }
 
 /** A preset: how many seeds, the settings of each table, and whether a budget sizes them. */
@@ -86,8 +88,9 @@ const DEFAULT: Preset = {
   budgetSized: true,
   settings(table) {
     if (table.runner === 'detection') {
-      // 128 px: on the wasm backend a RetinaNet training step at 256 px outgrows the 4 GB heap by the second step
-      // (packages/detection/README.md, "Limits seen on the wasm backend"); 128 px with batch 2 fits.
+      // 128 px: an hour on 2 cores holds 14 RetinaNet runs besides tables 1-6, and a step at 256 px costs about four
+      // times as much (it fits the wasm heap, batch 2 at 2.1 GB: packages/detection/README.md, "Limits seen on the
+      // wasm backend"), which would leave each run a handful of images. --budget and --input-size raise it.
       return { ...table.paper, epochs: 2, batchSize: 2, valImages: 40, inputSize: 128 };
     }
     return { ...table.paper, epochs: table.dataset === 'mnist' ? 2 : 3, testImages: 1000, network: {} };
@@ -161,6 +164,7 @@ export function applyOverrides<S extends TableSettings>(settings: S, overrides: 
   if (overrides.trainImages !== undefined) out.trainImages = overrides.trainImages;
   if (overrides.batchSize !== undefined) out.batchSize = overrides.batchSize;
   if (overrides.learningRate !== undefined) out.learningRate = overrides.learningRate;
+  if (overrides.inputSize !== undefined && 'inputSize' in out) (out as DetectionSettings).inputSize = overrides.inputSize;
   if (overrides.testImages !== undefined) setEvalImages(out, overrides.testImages);
   return out;
 }

@@ -4,7 +4,7 @@
  * and inputs, and the Adam step applied. Tiny inputs and batches: software Vulkan is slow.
  *
  * Lives here rather than in @db/backend because @db/backend cannot depend on @db/models (which depends on it).
- * RetinaNet (@db/detection) is not covered: it is being written.
+ * RetinaNet has its own, in @db/detection (src/webgpu/training.device.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
