@@ -6,10 +6,16 @@
  * Each size runs in its own child process: the wasm heap is 32-bit (4 GB), and when a pass outgrows it
  * tfjs-backend-wasm aborts the whole process, so a size that does not fit is reported instead of ending the bench.
  *
+ * A pass that needs more than the 4 GB can also stall the threaded wasm backend (a worker's allocation fails and the
+ * main thread waits for it at 100% of a core) instead of aborting: seen at 640 px, 4.49 GB resident for 9 minutes.
+ * So each child has a time limit, and the parent samples its resident memory (Linux) to say which case it was.
+ *
  * Options: --sizes 256,512,640  --batch N (images per pass, default 1)  --reps N (timed passes after one warm-up,
  *          default 2; fastest and median are printed)  --backend NAME (same as DB_BACKEND)
+ *          --timeout SECONDS (per size, default 900)
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '@db/backend';
 import { buildRetinaNet, encodeLabels, retinaNetLoss } from '@db/detection';
@@ -60,12 +66,13 @@ async function main(): Promise<void> {
   const reps = positiveInt(arg('reps'), 'reps', 2);
   const child = arg('child-size');
   if (child !== undefined) return timeSize(positiveInt(child, 'child-size', 256), batch, reps);
+  const timeoutSeconds = positiveInt(arg('timeout'), 'timeout', 900);
   const sizes = (arg('sizes') ?? '256,512,640').split(',').map((s) => positiveInt(s.trim(), 'sizes', 256));
   console.log(`bench:detection  RetinaNet ResNet-50 FPN, 80 classes  batch=${batch}  reps=${reps} (fastest / median per image)`);
   for (const size of sizes) {
     const args = [...process.execArgv, process.argv[1], '--child-size', String(size), '--batch', String(batch), '--reps', String(reps)];
     if (arg('backend')) args.push('--backend', arg('backend') as string);
-    const run = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const run = await runChild(args, timeoutSeconds);
     const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
     if (run.status === 0 && line) {
       const r = JSON.parse(line) as { backend: string; params: number; anchors: number; min: number; median: number; heapBytes: number | null };
@@ -75,11 +82,53 @@ async function main(): Promise<void> {
           `forward+backward on ${r.backend}: ${(r.min / 1000).toFixed(2)} / ${(r.median / 1000).toFixed(2)} s/image${heap}`,
       );
     } else {
-      const why = /Aborted|out of memory|memory access out of bounds/i.test(run.stderr) ? 'outgrew the backend memory (wasm heap: 4 GB)' : `exit ${run.status}`;
-      const last = run.stderr.split('\n').filter((l) => l.trim() && l.length < 300).slice(-1)[0] ?? '';
+      const rss = run.peakRssBytes > 0 ? `, peak resident ${(run.peakRssBytes / 2 ** 30).toFixed(2)} GB` : '';
+      let why: string;
+      if (run.timedOut) {
+        why =
+          run.peakRssBytes >= 4 * 2 ** 30
+            ? `no result within ${timeoutSeconds} s${rss}: it reached the wasm heap's 4 GB limit, where the threaded wasm backend stalls instead of aborting`
+            : `no result within ${timeoutSeconds} s${rss} (--timeout to wait longer)`;
+      } else {
+        why = /Aborted|out of memory|memory access out of bounds/i.test(run.stderr) ? `outgrew the backend memory (wasm heap: 4 GB)${rss}` : `exit ${run.status}${rss}`;
+      }
+      const last = run.timedOut ? '' : (run.stderr.split('\n').filter((l) => l.trim() && l.length < 300).slice(-1)[0] ?? '');
       console.log(`${size} px: failed, ${why}${last ? ` (${last.trim()})` : ''}`);
     }
   }
+}
+
+/** Runs one size's child; kills it after `timeoutSeconds`, sampling its resident memory every 2 s (Linux). */
+function runChild(
+  args: string[],
+  timeoutSeconds: number,
+): Promise<{ status: number | null; stdout: string; stderr: string; timedOut: boolean; peakRssBytes: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    let peakRssBytes = 0;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const sample = setInterval(() => {
+      try {
+        const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (kb) peakRssBytes = Math.max(peakRssBytes, Number(kb[1]) * 1024);
+      } catch {
+        // Not Linux, or the child has just exited.
+      }
+    }, 2000);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutSeconds * 1000);
+    child.on('close', (status) => {
+      clearInterval(sample);
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr, timedOut, peakRssBytes });
+    });
+  });
 }
 
 main().catch((error: unknown) => {
