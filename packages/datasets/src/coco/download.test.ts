@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetFileError, DatasetNotFoundError, DownloadError } from '../errors.js';
@@ -200,6 +200,21 @@ describe('downloadCocoSubset (from a local HTTP server laid out as images.cocoda
     expect(report.splits[0]).toMatchObject({ images: 3, downloadedImages: 2 });
     expect(imageRanges).toEqual(['', `bytes=${Math.floor(val.jpegs.get(name)!.length / 2)}-`]);
     expect(readFileSync(dest)).toEqual(val.jpegs.get(name));
+  });
+
+  it('verifies a complete partial file left by a stopped run instead of downloading it again', async () => {
+    const cacheDir = cache();
+    await downloadCocoSubset({ cacheDir, mirror: server.base, images: { val2017: 1 }, ...quiet });
+    const name = fileName(285);
+    const dir = path.join(cacheDir, COCO_SUBSET_FOLDER, 'val2017');
+    writeFileSync(path.join(dir, `${name}.partial`), val.jpegs.get(name)!);
+    const imageRanges: string[] = [];
+    routes[`/val2017/${name}`] = serveRanges(val.jpegs.get(name)!, { ranges: imageRanges });
+    const report = await downloadCocoSubset({ cacheDir, mirror: server.base, images: { val2017: 2 }, ...quiet });
+    expect(imageRanges).toEqual([`bytes=${val.jpegs.get(name)!.length}-`]); // answered 416: nothing left to send
+    expect(report.bytes).toBe(0);
+    expect(readFileSync(path.join(dir, name))).toEqual(val.jpegs.get(name));
+    expect(existsSync(path.join(dir, `${name}.partial`))).toBe(false);
   });
 
   it('rejects a corrupt JPEG, leaving nothing at its path, and names the image', async () => {

@@ -142,8 +142,11 @@ async function attemptOnce(options: ResumableDownloadOptions, partial: string): 
       throw fail('network', !UNREACHABLE.has(code ?? ''), `cannot connect (${code ?? (err as Error).message})`, err);
     }
     if (response.status === 416) {
-      // The partial file is not a prefix the server recognises (e.g. the file changed): start again.
       await response.body?.cancel();
+      // A run stopped after the last byte but before verifying: the partial file is the whole file.
+      const whole = /^bytes \*\/(\d+)$/.exec(response.headers.get('content-range') ?? '');
+      if (whole && Number(whole[1]) === have) return got;
+      // Otherwise it is not a prefix the server recognises (e.g. the file changed): start again.
       await rm(partial, { force: true });
       throw fail('truncated', true, 'the server refused to resume (HTTP 416); restarting');
     }
