@@ -151,8 +151,16 @@ async function reportBlocks(all: readonly RunRecord[], source: string): Promise<
   return blocks;
 }
 
+/**
+ * Text in Markdown with `&`, `<` and `>` escaped: Markdown passes raw HTML through, and records carry text from
+ * outside (a failed run's reason), which must show as text, not run as markup in a viewer.
+ */
+function mdText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function mdCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return mdText(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 function toMarkdown(blocks: readonly Block[]): string {
@@ -160,15 +168,15 @@ function toMarkdown(blocks: readonly Block[]): string {
     .map((b) => {
       switch (b.kind) {
         case 'heading':
-          return `${'#'.repeat(b.level)} ${b.text}`;
+          return `${'#'.repeat(b.level)} ${mdText(b.text)}`;
         case 'paragraph':
-          return b.text;
+          return mdText(b.text);
         case 'list':
-          return b.items.map((i) => `- ${i}`).join('\n');
+          return b.items.map((i) => `- ${mdText(i).replace(/\n/g, ' ')}`).join('\n');
         case 'table':
           return [`| ${b.head.map(mdCell).join(' | ')} |`, `|${b.head.map(() => '---').join('|')}|`, ...b.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n');
         case 'plot':
-          return `![${b.plot.caption}](plots/${b.plot.file})`;
+          return `![${mdText(b.plot.caption)}](plots/${b.plot.file})`;
       }
     })
     .join('\n\n')
