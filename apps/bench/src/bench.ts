@@ -35,7 +35,7 @@ import { parseDuration } from './experiments/presets.js';
 import { hasRunner, loadRunner, missingRunnerReason } from './runners/registry.js';
 import type { CalibrationSample } from './runners/types.js';
 import { writeReport } from './report/render.js';
-import { finishedHashes, hashConflicts, mergeResults, readDir, readResults, resultFileName, resultFiles, type RunRecord } from './results/store.js';
+import { finishedHashes, hashConflicts, mergeResults, mixedSettings, readDir, readResults, resultFileName, resultFiles, type RunRecord } from './results/store.js';
 
 /** Memory one wasm run may use: its heap is 32-bit, up to 4 GiB. */
 const WASM_RUN_BYTES = 4 * 1024 ** 3;
@@ -214,6 +214,12 @@ async function runCommand(args: BenchArgs): Promise<number> {
         'pass --out DIR for a new results folder, or rerun with the settings that wrote them',
     );
   }
+  // Other runs of a planned table (another row or seed) must share its settings, or the report would mix them.
+  const planned = new Map(runs.map((r) => [r.config.table, r.config]));
+  const mixed = mixedSettings(existing.records.filter((r) => planned.has(r.table)), planned);
+  if (mixed.length > 0) {
+    throw new UserError(`${outDir} holds ${mixed.join('; ')}; pass --out DIR for a new results folder, or rerun with the settings that wrote them`);
+  }
   const done = finishedHashes(existing.records);
   const pending = runs.filter((r) => !done.has(r.hash));
   const estimate = estimatePlan(pending, (r) => sampleOf(r.config), jobs);
@@ -290,6 +296,8 @@ async function reportCommand(args: BenchArgs): Promise<number> {
   }
   const conflicts = hashConflicts(records);
   if (conflicts.length > 0) throw new UserError(`report: the result files mix settings for the same run (${conflicts[0]}); report them separately`);
+  const mixed = mixedSettings(records);
+  if (mixed.length > 0) throw new UserError(`report: ${mixed.join('; ')}; report each set of settings on its own (pass its result files)`);
   const written = await writeReport(records, dir, source);
   out(`report: ${written.markdown}`);
   out(`        ${written.html} (self-contained, ${written.plots.length} plots)`);
