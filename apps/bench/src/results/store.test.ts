@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { ClassificationSettings } from '../experiments/tables.js';
 import { makeRecord } from '../test-utils/records.js';
 import { appendRecord, effectiveRecords, finishedHashes, mergeResults, mixedSettings, readResults, type RunRecord } from './store.js';
 
@@ -89,15 +90,15 @@ describe('result files', () => {
 
   it('find tables whose records were trained with different settings, naming what differs', () => {
     const quick = makeRecord(2, 'none', 1);
-    const settings = quick.config.settings as { network: object };
-    const wider = makeRecord(2, 'dropout', 1, { settings: { ...(quick.config.settings as never), network: { ...settings.network, growthRate: 12 } } });
+    const settings = quick.config.settings as ClassificationSettings;
+    const wider = makeRecord(2, 'dropout', 1, { settings: { ...settings, network: { ...settings.network, growthRate: 12 } } });
     const more = makeRecord(2, 'none', 2);
     expect(mixedSettings([quick, more, makeRecord(6, 'none', 1)])).toEqual([]);
     expect(mixedSettings([quick, wider, more])).toEqual([
       'table 2 holds records trained with different settings: network.growthRate 8 (t2-none-s1, t2-none-s2) vs network.growthRate 12 (t2-dropout-s1)',
     ]);
     // Against a plan: a setting only one side has is "unset" on the other.
-    const plan = { ...quick.config, settings: { ...quick.config.settings, extra: true } } as RunRecord['config'];
+    const plan = { ...quick.config, settings: { ...settings, extra: true } } as unknown as RunRecord['config'];
     expect(mixedSettings([quick], new Map([[2, plan]]))).toEqual([
       'records of table 2 trained with other settings: extra true (this plan) vs extra unset (t2-none-s1)',
     ]);
