@@ -20,6 +20,9 @@ export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
   }
 }
 
+/** The metric legend of a two-metric plot: a dark stroke with each series' dash. */
+const METRIC_LEGEND = { orient: 'bottom', symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: '#333' } } } } };
+
 /** Metric per epoch, one line per row (mean over seeds). */
 export function curveSpec(summary: TableSummary, metrics: readonly string[]): vl.TopLevelSpec | undefined {
   const values = summary.rows.flatMap((r) =>
@@ -37,7 +40,13 @@ export function curveSpec(summary: TableSummary, metrics: readonly string[]): vl
       x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' }, title: 'epoch' },
       y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metrics.length === 1 ? LABELS[metrics[0]] : 'loss' },
       color: { field: 'row', type: 'nominal', title: null, scale: { domain: summary.rows.map((r) => r.row.label) }, legend: { orient: 'bottom', columns: 1, labelLimit: 600 } },
-      ...(metrics.length > 1 ? { strokeDash: { field: 'metric', type: 'nominal', title: null } } : {}),
+      // Two metrics: told apart by the line's dash, and the legend draws that dash (a short solid or dashed stroke);
+      // by default it drew each as the same filled dot.
+      ...(metrics.length > 1
+        ? {
+            strokeDash: { field: 'metric', type: 'nominal', title: null, scale: { domain: metrics.map((m) => LABELS[m] ?? m), range: [[1, 0], [6, 3]] }, legend: METRIC_LEGEND },
+          }
+        : {}),
     },
   } as vl.TopLevelSpec;
 }

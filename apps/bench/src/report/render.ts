@@ -47,7 +47,7 @@ function settingsText(table: BenchTable, summary: TableSummary): string {
 function classificationRows(summary: TableSummary): Block {
   return {
     kind: 'table',
-    head: ['model', 'report', 'ours: mean ± sd (n seeds)', 'ours − report', 'best epoch (mean)'],
+    head: ['model', 'report', 'ours: mean ± sd (n seeds)', 'ours − report', "best epoch's test accuracy (mean over seeds)"],
     rows: summary.rows.map((r: RowSummary) => [
       r.row.label,
       num(reportedValue(r.row, 'accuracy')),

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { makeRecord } from '../test-utils/records.js';
+import { curveSpec, renderSvg } from './plots.js';
+import { buildReportModel } from './summary.js';
+
+describe('plots', () => {
+  it('draw the loss / val_loss legend as each series is drawn: a solid and a dashed stroke, not two like dots', async () => {
+    const records = ['none', 'dropBlock7'].flatMap((row) =>
+      [1, 2].map((seed) => {
+        const r = makeRecord(7, row, seed);
+        r.history = [
+          { epoch: 1, loss: 2, valLoss: 2.5, seconds: 1 },
+          { epoch: 2, loss: 1.8, valLoss: 2.4, seconds: 1 },
+        ];
+        return r;
+      }),
+    );
+    const spec = curveSpec(buildReportModel(records).tables[0], ['loss', 'valLoss']);
+    if (spec === undefined) throw new Error('no plot');
+    const svg = await renderSvg(spec);
+    const legend = svg.slice(svg.indexOf('Symbol legend for strokeDash'));
+    const symbols = [...legend.matchAll(/role-legend-symbol" pointer-events="none"><path ([^>]*)\/>/g)].map((m) => m[1]).slice(0, 2);
+    expect(symbols).toHaveLength(2);
+    for (const s of symbols) {
+      expect(s).toMatch(/d="M-\d+,0L\d+,0"/); // a stroke, not a dot
+      expect(s).toMatch(/stroke="#333"/); // visible
+    }
+    expect(symbols.map((s) => /stroke-dasharray="([^"]+)"/.exec(s)?.[1])).toEqual(['1,0', '6,3']);
+    expect(legend).toContain('>training loss</text>');
+    expect(legend).toContain('>val_loss</text>');
+  });
+});
