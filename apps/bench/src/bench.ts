@@ -14,6 +14,7 @@ import path from 'node:path';
 import { resolveDataDir } from '@db/datasets';
 import { parseBackendName } from '@db/backend';
 import type { RunConfig } from './experiments/config.js';
+import { describeRunData } from './experiments/data-source.js';
 import { MIN_EVAL_IMAGES, MIN_TRAIN_BATCHES, presetByName, type SettingOverrides, type TableSettings } from './experiments/presets.js';
 import { TABLES, tableById, type BenchTable } from './experiments/tables.js';
 import { calibrateInWorker, coreCount, executeRuns, gitCommit } from './exec/pool.js';
@@ -244,6 +245,8 @@ async function runCommand(args: BenchArgs): Promise<number> {
         `${MIN_EVAL_IMAGES} test images) on this machine; give a larger --budget, or fewer --tables, --rows or --seeds`,
     );
   }
+  const data = await describeRunData(runs.map((r) => r.config), dataDir); // named here and in every record
+  for (const line of data.lines) out(line);
   out(`results: ${resultFile}`);
   if (f['dry-run']) {
     out('dry run: stopping before training.');
@@ -263,6 +266,7 @@ async function runCommand(args: BenchArgs): Promise<number> {
       resultFile,
       preset: preset.name,
       commit: gitCommit(),
+      data: data.sources,
       display,
     });
     out(`bench: ${summary.finished} finished, ${summary.failed} failed${summary.interrupted ? ', stopped by the user' : ''} in ${formatDuration(summary.seconds)}`);

@@ -8,6 +8,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { RunConfig } from '../experiments/config.js';
+import type { DataSource } from '../experiments/data-source.js';
 import { canonicalJson } from '../plan/hash.js';
 import type { EpochRecord } from '../runners/types.js';
 
@@ -60,6 +61,8 @@ export interface RunRecord {
   commit: string;
   /** Backend, threads, versions. */
   environment: RecordEnvironment;
+  /** The data the run read: source, folder, what it is, checksums (absent in records written before it was kept). */
+  data?: DataSource;
   /** ISO time the run started. */
   startedAt: string;
   /** ISO time the run ended. */
