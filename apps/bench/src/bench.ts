@@ -234,7 +234,7 @@ async function runCommand(args: BenchArgs): Promise<number> {
     out(`  table ${table.id} ${table.title}: ${describeSettings(s)}; ${mine.length} run(s) to do, ~${formatDuration(seconds)} of work`);
   }
   out(`  every table: ${tables[0]?.assumptions.find((a) => a.startsWith('DropBlock rows')) ?? ''}`);
-  out(`  assumptions the report leaves open: pnpm bench report lists them per table; the main ones: Adam 1e-3, batch 64, final-epoch test accuracy.`);
+  out(`  assumptions the report leaves open: pnpm bench report lists them per table; the main ones: Adam 1e-3, final-epoch test accuracy.`);
   out(
     `estimate: ~${formatDuration(estimate.wallSeconds)} wall with ${jobs} job(s) x ${threads} thread(s) (${formatDuration(estimate.workSeconds)} of run time; from the calibration in ${calibrationFile})` +
       (preset.budgetSized ? `; budget ${formatDuration(budgetSeconds)}, of which the calibration took ${formatDuration(cache.seconds)}` : ''),
