@@ -3,8 +3,9 @@
  *
  * Test: Welch's t-test on the final metric of each row (one value per seed), with a family-wise level of
  * alpha = 0.05 kept for each verdict of a claim:
- * - A verdict that needs every one of several comparisons (a row beats every other row; every table agrees) is an
- *   intersection-union test (Berger 1982): each comparison at alpha, no split.
+ * - A verdict that needs every one of several comparisons (every table agrees; a row beats every other row) is an
+ *   intersection-union test (Berger 1982) and needs no split; "beats" and "equal" claims use that, the "best" claim
+ *   keeps a (conservative) split of alpha over the rows it beats.
  * - A verdict that any one of several comparisons can give (some table contradicts; some DropBlock row is the
  *   winner) splits alpha over them (Bonferroni): each at alpha / k. "Beats" claims pick no winner by its mean
  *   before testing: every candidate row is tested, each at alpha / candidates, so the selection costs no level.
