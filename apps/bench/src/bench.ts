@@ -16,7 +16,7 @@ import { parseBackendName } from '@db/backend';
 import type { RunConfig } from './experiments/config.js';
 import { presetByName, stepsOf, tableMinimum, type SettingOverrides, type TableSettings } from './experiments/presets.js';
 import { TABLES, tableById, type BenchTable } from './experiments/tables.js';
-import { calibrateInWorkers, coreCount, executeRuns, gitCommit } from './exec/pool.js';
+import { calibrateInWorkers, coreCount, executeRuns, gitCommit, measureRunOverhead } from './exec/pool.js';
 import { ProgressDisplay } from './exec/progress.js';
 import { HELP, bnStatistics, list, parseBenchArgs, positiveInt, positiveNumber, type BenchArgs } from './cli/args.js';
 import { calibrationKey, readCalibration, writeCalibration, type CalibrationFile } from './plan/calibration.js';
@@ -158,7 +158,7 @@ async function calibrate(
       steps: options.steps,
       workers,
       onSample: (_, s) =>
-        out(`  ${s.note}: ${(1 / s.secondsPerTrainImage).toFixed(1)} train img/s, ${(1 / s.secondsPerEvalImage).toFixed(0)} eval img/s, start-up ${s.setupSeconds.toFixed(1)} s`),
+        out(`  ${s.note}: ${(1 / s.secondsPerTrainImage).toFixed(1)} train img/s, ${(1 / s.secondsPerEvalImage).toFixed(0)} eval img/s, build and first step ${s.setupSeconds.toFixed(1)} s`),
     }).catch((error: unknown) => {
       throw new UserError(error instanceof Error ? error.message : String(error));
     });
@@ -186,10 +186,50 @@ async function calibrate(
       }
     }
   }
+  // Every run also pays its process's fixed cost: measured once per (backend, threads, jobs) by tiny real runs.
+  const overheadKey = `${options.backend ?? 'auto'}:t${options.threads}:j${options.jobs}`;
+  let overhead = cache.overheads?.[overheadKey] ?? shared?.overheads?.[overheadKey];
+  const cheapest = probe
+    .map((c, i) => ({ c, s: cache.samples[keys[i]] }))
+    .filter((x) => x.s !== undefined)
+    .sort((a, b) => a.s.secondsPerTrainImage * a.c.settings.batchSize - b.s.secondsPerTrainImage * b.c.settings.batchSize)[0];
+  if (overhead === undefined && cheapest !== undefined) {
+    const t0 = performance.now();
+    const { c, s } = cheapest;
+    const tiny = { ...c, settings: { ...c.settings, epochs: 1, trainImages: c.settings.batchSize, bnImages: c.settings.batchSize } } as RunConfig;
+    if ('testImages' in tiny.settings) tiny.settings.testImages = Math.min(tiny.settings.testImages, 64);
+    else tiny.settings.valImages = Math.min(tiny.settings.valImages, 2);
+    const evalCount = 'testImages' in tiny.settings ? tiny.settings.testImages : tiny.settings.valImages;
+    overhead = await measureRunOverhead(tiny, {
+      threads: options.threads,
+      backend: options.backend,
+      dataDir: options.dataDir,
+      jobs: options.jobs,
+      loadSeconds: (tiny.settings.trainImages + evalCount) * (s.secondsPerLoadedImage ?? 0),
+    }).catch((error: unknown) => {
+      throw new UserError(error instanceof Error ? error.message : String(error));
+    });
+    out(`calibration: every run's fixed cost (worker start-up, modules, exit; ${options.jobs} starting at once): ${overhead.toFixed(1)} s`);
+    (cache.overheads ??= {})[overheadKey] = overhead;
+    cache.seconds += (performance.now() - t0) / 1000;
+    writeCalibration(options.file, cache);
+    if (options.shared !== undefined) {
+      const merged = readCalibration(options.shared);
+      (merged.overheads ??= {})[overheadKey] = overhead;
+      try {
+        writeCalibration(options.shared, merged);
+      } catch {
+        // as above
+      }
+    }
+  } else if (overhead !== undefined && cache.overheads?.[overheadKey] === undefined) {
+    (cache.overheads ??= {})[overheadKey] = overhead;
+    writeCalibration(options.file, cache);
+  }
   const result: TableCalibration = new Map();
   probe.forEach((c, i) => {
     const sample = cache.samples[keys[i]];
-    result.set(c.table, sample !== undefined ? { sample } : { error: cache.failures?.[keys[i]] ?? 'not calibrated' });
+    result.set(c.table, sample !== undefined ? { sample: { ...sample, setupSeconds: sample.setupSeconds + (overhead ?? 0) } } : { error: cache.failures?.[keys[i]] ?? 'not calibrated' });
   });
   return result;
 }

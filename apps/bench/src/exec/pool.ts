@@ -232,14 +232,9 @@ async function calibrateChunk(
   while (rest.length > 0 && !stop.interrupted) {
     const samples: CalibrationSample[] = [];
     let reason: string | undefined;
-    let readyAt = 0;
-    const t0 = performance.now();
     const worker = startWorker(options, (m) => {
-      if (m.type === 'ready') readyAt = performance.now();
-      else if (m.type === 'calibrated') {
-        // Each run starts its own worker: add the start-up time (fork + TF.js + backend) to every sample's setup.
-        const startup = readyAt > 0 ? (readyAt - t0) / 1000 : 0;
-        samples[m.index] = { ...m.sample, setupSeconds: m.sample.setupSeconds + startup };
+      if (m.type === 'calibrated') {
+        samples[m.index] = m.sample;
         options.onSample?.(rest[m.index], samples[m.index]);
       } else if (m.type === 'failed') reason = m.reason;
     });
@@ -289,4 +284,34 @@ export async function calibrateInWorkers(
   } finally {
     process.off('SIGINT', onInt);
   }
+}
+
+/**
+ * The fixed cost every run pays besides its network's: worker start-up (Node, TypeScript loading, TF.js, the
+ * backend), the runner's modules, messages, and exit. Measured as a real run does it: `jobs` tiny runs of `config` at
+ * once (start-ups compete for the cores as in the bench), each from fork to exit, less its epoch's time. The network's
+ * image loading is subtracted (every sample carries its own rate); the tiny network's build stays in (a fraction of a
+ * second for the cheapest network: a slight over-estimate). Rejects with the worker's reason if the tiny run fails.
+ */
+export async function measureRunOverhead(
+  config: RunConfig,
+  options: WorkerOptions & { jobs: number; loadSeconds: number },
+): Promise<number> {
+  const one = async (): Promise<number> => {
+    let outcome: RunOutcome | undefined;
+    let reason: string | undefined;
+    const t0 = performance.now();
+    const worker = startWorker(options, (m) => {
+      if (m.type === 'done') outcome = m.outcome;
+      else if (m.type === 'failed') reason = m.reason;
+    });
+    worker.child.send({ type: 'run', config, dataDir: options.dataDir } satisfies ToWorker);
+    await worker.exited;
+    const wall = (performance.now() - t0) / 1000;
+    if (outcome === undefined) throw new Error(`calibration failed: the start-up run of table ${config.table}: ${reason ?? 'the worker exited early'}`);
+    const epochs = outcome.history.reduce((s, h) => s + h.seconds, 0);
+    return Math.max(0, wall - epochs - options.loadSeconds);
+  };
+  const walls = await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, one));
+  return walls.reduce((a, b) => a + b, 0) / walls.length;
 }

@@ -59,14 +59,10 @@ async function main(): Promise<void> {
   if (message.type === 'run') {
     await runOne(message.config, message.dataDir, controller.signal);
   } else {
-    // Every run's worker loads its runner's modules once: time that first load and count it in each sample.
-    const moduleSeconds = new Map<string, number>();
     for (let i = 0; i < message.configs.length; i++) {
       const config = message.configs[i];
-      const t0 = performance.now();
       const runner = await loadRunner(config.runner);
-      if (!moduleSeconds.has(config.runner)) moduleSeconds.set(config.runner, (performance.now() - t0) / 1000);
-      const sample = await runner.calibrate(config as never, { dataDir: message.dataDir, steps: message.steps, moduleSeconds: moduleSeconds.get(config.runner) });
+      const sample = await runner.calibrate(config as never, { dataDir: message.dataDir, steps: message.steps });
       await send({ type: 'calibrated', index: i, sample });
     }
   }

@@ -197,7 +197,7 @@ export const classificationRunner: Runner<ClassificationRunConfig> = {
       secondsPerLoadedImage,
       secondsPerBnImage,
       // The first step's extra time (kernel and weight set-up) is paid once by every run.
-      setupSeconds: buildSeconds + Math.max(0, warmSeconds - secondsPerStep) + (context.moduleSeconds ?? 0),
+      setupSeconds: buildSeconds + Math.max(0, warmSeconds - secondsPerStep),
       note: `${networkLabel(config.network)}${size} ${config.inputShape.join('x')}, batch ${settings.batchSize}: ${context.steps} timed steps, ${data.test.count} test images`,
     };
   },

@@ -83,8 +83,9 @@ export interface CalibrationSample {
   /** Seconds per evaluated image (forward pass, or validation loss and prediction for detection). */
   secondsPerEvalImage: number;
   /**
-   * Fixed seconds of a run: starting its worker process (Node, TF.js, the backend), loading the runner's modules,
-   * building the network, and the first step's extra time (kernel set-up), once per run.
+   * Fixed seconds of a run with this network: building it and the first step's extra time (kernel set-up). The
+   * bench adds the process overhead every run pays whatever its network (worker start-up, modules, exit), measured
+   * once by a tiny real run (`measureRunOverhead`).
    */
   setupSeconds: number;
   /** Seconds per image loaded from disk and decoded (training and test images, once per run); absent: 0. */
@@ -101,8 +102,6 @@ export interface CalibrateContext {
   dataDir: string | undefined;
   /** Timed steps to average over (after one untimed warm-up step). */
   steps: number;
-  /** Seconds the worker took to load this runner's modules (paid by every run's worker), when measured. */
-  moduleSeconds?: number;
 }
 
 /** A table runner: trains its kind of run and measures its networks. */
