@@ -31,7 +31,7 @@ import {
   type Selection,
 } from './plan/plan.js';
 import { leftOutLines, planBudget, type BudgetPlan } from './plan/budget.js';
-import { writePlanNotes } from './plan/notes.js';
+import { readPlanNotes, writePlanNotes } from './plan/notes.js';
 import { addSeedsRound } from './plan/sequential.js';
 import { studentTUpper } from './report/stats.js';
 import { parseDuration } from './experiments/presets.js';
@@ -271,11 +271,14 @@ function meaningLines(tables: readonly BenchTable[], settings: Map<number, Table
   // comparisons tests each at 0.05 / 4 (claims.ts). The difference it can decide, in seed standard deviations:
   // t * sqrt(2 / n).
   const sdUnits = (n: number) => tCritical(0.05 / 4, 2 * (n - 1)) * Math.sqrt(2 / n);
+  if (seeds < 2) {
+    lines.push(`  with ${seeds} seed per row no verdict can be decided (Welch's test needs 2 seeds per row); use --seeds 2 or more.`);
+    return lines;
+  }
   lines.push(
-    `  with ${seeds} seed(s) per row, a verdict is decided only when two rows differ by more than about ${sdUnits(Math.max(seeds, 2)).toFixed(1)} times ` +
-      `the seed-to-seed standard deviation (Welch's test at 0.05/4, ${2 * (Math.max(seeds, 2) - 1)} degrees of freedom; 5 seeds: ${sdUnits(5).toFixed(1)}, ` +
-      `10 seeds: ${sdUnits(10).toFixed(1)}): most claims stay "not resolved" at 2 seeds unless the difference is large. The sequential stage ` +
-      `adds seeds to undecided rows while the budget lasts.`,
+    `  with ${seeds} seed(s) per row, a verdict is decided only when two rows differ by more than about ${sdUnits(seeds).toFixed(1)} times ` +
+      `the seed-to-seed standard deviation (Welch's test at 0.05/4, about ${2 * (seeds - 1)} degrees of freedom; 5 seeds: ${sdUnits(5).toFixed(1)}, ` +
+      `10 seeds: ${sdUnits(10).toFixed(1)})${seeds <= 3 ? ': most claims stay "not resolved" unless the difference is large' : ''}.`,
   );
   return lines;
 }
@@ -356,7 +359,7 @@ async function runCommand(args: BenchArgs): Promise<number> {
   });
   const sampleOfTable = (id: number) => (calibrations.get(id) as { sample: CalibrationSample }).sample;
   if (runnable.length === 0) {
-    throw new UserError(`no table can run:\n${skippedLines.map((l) => `  ${l}`).join('\n')}`);
+    throw new UserError(`no table can run: ${skippedLines.join('; ')}`);
   }
 
   const budget = { budgetSeconds, jobs, shards: shard?.count ?? 1, reservedSeconds: cache.seconds };
@@ -368,7 +371,7 @@ async function runCommand(args: BenchArgs): Promise<number> {
   }
   const leftOut = [...skippedLines, ...leftOutLines(planned.leftOut)];
   if (planned.tables.length === 0) {
-    throw new UserError(`no table fits the ${formatDuration(budgetSeconds)} budget:\n${leftOut.map((l) => `  ${l}`).join('\n')}`);
+    throw new UserError(`no table fits the ${formatDuration(budgetSeconds)} budget: ${leftOut.join('; ')}`);
   }
   const selection: Selection = { tables: planned.tables, rows, seeds };
   const settings = planned.settings;
@@ -411,8 +414,8 @@ async function runCommand(args: BenchArgs): Promise<number> {
   );
   if (preset.budgetSized && estimate.wallSeconds > (budgetSeconds - cache.seconds) * 1.1) {
     out(
-      `warning: the estimate exceeds the ${formatDuration(budgetSeconds)} budget: the tables you named are at their smallest on this machine; ` +
-        'give a larger --budget, or fewer --tables, --rows or --seeds',
+      `warning: the estimate exceeds the ${formatDuration(budgetSeconds)} budget: the runs cannot be smaller (the flags you gave, or the ` +
+        "tables' minimum training lengths); give a larger --budget, or fewer --tables, --rows or --seeds",
     );
   }
   out(`results: ${resultFile}`);
@@ -480,7 +483,7 @@ async function reportCommand(args: BenchArgs): Promise<number> {
   }
   const conflicts = hashConflicts(records);
   if (conflicts.length > 0) throw new UserError(`report: the result files mix settings for the same run (${conflicts[0]}); report them separately`);
-  const written = await writeReport(records, dir, source);
+  const written = await writeReport(records, dir, source, readPlanNotes(dir));
   out(`report: ${written.markdown}`);
   out(`        ${written.html} (self-contained, ${written.plots.length} plots)`);
   return 0;
