@@ -6,8 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { DatasetNotFoundError, loadCoco } from '@db/datasets';
-import { evaluateCoco, trainRetinaNet, validationLoss, type CocoGroundTruth } from '@db/detection';
+import * as tf from '@tensorflow/tfjs';
+import { DatasetNotFoundError, cocoSamples, loadCoco, type CocoDataset } from '@db/datasets';
+import { batchesOf, detectionTransform, evaluateCoco, imagesToInput, trainRetinaNet, validationLoss, type CocoGroundTruth, type RetinaNet } from '@db/detection';
+import { withRecalibratedBatchNorm } from '@db/models';
 import type { DetectionRunConfig } from '../experiments/config.js';
 import type { CalibrateContext, CalibrationSample, EpochRecord, RunContext, RunOutcome, Runner } from './types.js';
 
@@ -40,6 +42,25 @@ function trainOptions(config: DetectionRunConfig, root: string, overrides: { epo
     keepProbRampSteps: epochs * Math.ceil(trainImages / settings.batchSize),
     verbose: false,
   };
+}
+
+/**
+ * RetinaNet's inputs for precise BN: the first `count` training images through the inference transform (resize and
+ * pad, no jitter or flip), as the training loop builds its input (Wu & Johnson 2021, sec. 3).
+ */
+async function* bnInputs(net: RetinaNet, train: CocoDataset, count: number, batchSize: number): AsyncGenerator<tf.Tensor4D> {
+  const subset: CocoDataset = { ...train, images: train.images.slice(0, count) };
+  let previous: tf.Tensor | undefined;
+  try {
+    for await (const batch of batchesOf(cocoSamples(subset, { transform: detectionTransform(net.inputSize, false), shuffle: false }), batchSize)) {
+      const x = imagesToInput(batch, net.inputSize);
+      previous?.dispose();
+      previous = x;
+      yield x;
+    }
+  } finally {
+    previous?.dispose();
+  }
 }
 
 /** The detection runner (table 7). */
@@ -114,9 +135,27 @@ export const detectionRunner: Runner<DetectionRunConfig> = {
         context.progress({ epoch: epoch + 1, epochs: options.epochs, step: steps, steps, loss: logs.loss, epochDone: record });
       },
     });
-    result.model.dispose();
     // The validation images trainRetinaNet used: the first valImages of val2017 in JSON order (loadCoco's limit).
     const val = await loadCoco({ root, split: 'val2017', limit: options.valImages, log: false });
+    // trainRetinaNet measures val_loss per epoch with the moving statistics (its loop is @db/detection's); precise BN
+    // is applied here to the final model, so the last epoch's val_loss is the precise one and every epoch keeps the
+    // moving figure in valLossMovingBn.
+    for (const h of history) h.valLossMovingBn = h.valLoss;
+    let bnImages = 0;
+    try {
+      if (config.settings.bnStatistics === 'precise') {
+        bnImages = Math.min(config.settings.bnImages, train.images.length);
+        const precise = await withRecalibratedBatchNorm(
+          result.model.model,
+          bnInputs(result.model, train, bnImages, options.batchSize),
+          () => validationLoss(result.model, val, { batchSize: options.batchSize, signal: context.signal }),
+          { maxImages: bnImages, batchSize: options.batchSize },
+        );
+        history[history.length - 1].valLoss = precise.loss;
+      }
+    } finally {
+      result.model.dispose();
+    }
     const groundTruth = JSON.parse(await readFile(val.annotationFile, 'utf8')) as CocoGroundTruth;
     const imgIds = val.images.map((image) => image.id);
     const coco = evaluateCoco(groundTruth, result.detections ?? [], { imgIds });
@@ -128,6 +167,8 @@ export const detectionRunner: Runner<DetectionRunConfig> = {
         valLoss: last.valLoss as number,
         bestLoss: Math.min(...history.map((h) => h.loss)),
         bestValLoss: Math.min(...history.map((h) => h.valLoss as number)),
+        valLossMovingBn: last.valLossMovingBn as number,
+        bnImages,
         mAP: coco.stats[0],
         secondsPerStep: result.secondsPerStep,
         trainImages: options.trainImages,
