@@ -163,7 +163,7 @@ describe('pnpm bench (quick preset, end to end)', { timeout: 600_000 }, () => {
     });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(
-      /^pnpm bench: no table can run: table 3 \(Custom Model on CIFAR-10\) left out: its data is missing: CIFAR-10 \(table 3\) was not found; tried: .*; .*pass --data-dir DIR with DIR\/cifar-10-batches-bin\//,
+      /^pnpm bench: no table can run: table 3 \(Custom Model on CIFAR-10\) left out: its data is missing: CIFAR-10 \(table 3\) was not found; tried: .*; .*pnpm bench --data-dir DIR \(or DB_DATA_DIR=DIR\), with DIR\/cifar-10-batches-bin\//,
     );
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(path.join(empty, 'out', 'results.jsonl'))).toBe(false);

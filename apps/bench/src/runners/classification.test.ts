@@ -17,14 +17,14 @@ const table = tableById(6) as ClassificationTable;
 function config(bnStatistics: 'precise' | 'moving'): ClassificationRunConfig {
   // 4 steps of 32 images per epoch, 2 epochs: far too short for Keras' moving averages (momentum 0.99 moves them
   // about 8% of the way in 8 steps), long enough for the recomputed statistics to matter.
-  const settings = { ...table.paper, epochs: 2, batchSize: 32, trainImages: 128, testImages: 200, network: {}, bnStatistics, bnImages: 96 };
+  const settings = { ...table.paper, epochs: 2, batchSize: 32, trainImages: 128, testImages: 100, network: {}, bnStatistics, bnImages: 96 };
   return runConfig(table, 'none', 1, settings) as ClassificationRunConfig;
 }
 
 const run = (c: ClassificationRunConfig): Promise<RunOutcome> =>
   classificationRunner.run(c, { dataDir: undefined, signal: new AbortController().signal, progress: () => {} });
 
-describe('precise BatchNorm evaluation (classification runner)', { timeout: 120_000 }, () => {
+describe('precise BatchNorm evaluation (classification runner)', { timeout: 300_000 }, () => {
   let precise: RunOutcome;
   let moving: RunOutcome;
   let leaked: number;
@@ -36,7 +36,7 @@ describe('precise BatchNorm evaluation (classification runner)', { timeout: 120_
     precise = await run(config('precise'));
     leaked = tf.memory().numTensors - before;
     moving = await run(config('moving'));
-  });
+  }, 300_000);
 
   it('records the precise and the moving figure per epoch and at the end', () => {
     expect(precise.history).toHaveLength(2);
@@ -52,7 +52,7 @@ describe('precise BatchNorm evaluation (classification runner)', { timeout: 120_
     // Eight steps leave the moving statistics near (0, 1): the network's inference is far from its training-mode
     // behaviour, and the recomputed statistics change the figures.
     expect(precise.metrics.valLoss).not.toBe(precise.metrics.valLossMovingBn);
-    expect(precise.metrics.accuracy).toBeGreaterThan(0.2);
+    expect(precise.metrics.accuracy).toBeGreaterThan(precise.metrics.accuracyMovingBn);
   });
 
   it('borrows the statistics for the evaluation only: training is the same as with --bn moving', () => {

