@@ -191,6 +191,7 @@ export const classificationRunner: Runner<ClassificationRunConfig> = {
     const t3 = performance.now();
     await withRecalibratedBatchNorm(model, bnImages(data.train, bnCount, config), async () => {}, { maxImages: bnCount, batchSize: BN_BATCH });
     const secondsPerBnImage = (performance.now() - t3) / 1000 / bnCount;
+    model.optimizer?.dispose();
     model.dispose();
     const size = Object.keys(settings.network).length > 0 ? ` ${JSON.stringify(settings.network)}` : '';
     return {
@@ -264,6 +265,8 @@ export const classificationRunner: Runner<ClassificationRunConfig> = {
         context.progress({ epoch, epochs: settings.epochs, step: steps, steps, loss: record.loss, epochDone: record });
       }
     } finally {
+      // model.dispose() leaves the optimizer's slot variables (Adam's m and v per weight): free them too.
+      model.optimizer?.dispose();
       model.dispose();
     }
     const last = history[history.length - 1];
