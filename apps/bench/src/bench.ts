@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveCacheDir, resolveDataDir } from '@db/datasets';
 import { parseBackendName } from '@db/backend';
-import type { RunConfig } from './experiments/config.js';
+import type { PlannedRun, RunConfig } from './experiments/config.js';
 import { presetByName, stepsOf, tableMinimum, type SettingOverrides, type TableSettings } from './experiments/presets.js';
 import { TABLES, tableById, type BenchTable } from './experiments/tables.js';
 import { calibrateInWorkers, coreCount, executeRuns, gitCommit, measureRunOverhead } from './exec/pool.js';
@@ -440,12 +440,21 @@ async function runCommand(args: BenchArgs): Promise<number> {
   if (preset.budgetSized && !shard) {
     const deadline = benchStart + budgetSeconds * 1000;
     for (;;) {
-      const round = addSeedsRound(readDir(outDir).records, planned.tables, settings, rows);
-      if (round.length === 0) break;
-      const roundEstimate = estimatePlan(round, (r) => sampleOf(r.config), jobs);
+      const wanted = addSeedsRound(readDir(outDir).records, planned.tables, settings, rows);
+      if (wanted.length === 0) break;
+      // Whole tables (their rows share settings), cheapest first, as many as fit the time left.
       const left = (deadline - Date.now()) / 1000;
-      if (roundEstimate.wallSeconds > left) {
-        out(`sequential stage: one more seed for the undecided claims' rows (${round.length} runs, ~${formatDuration(roundEstimate.wallSeconds)}) does not fit the ${formatDuration(Math.max(left, 0))} left; stopping`);
+      const byTable = [...new Set(wanted.map((r) => r.config.table))]
+        .map((t) => wanted.filter((r) => r.config.table === t))
+        .sort((a, b) => estimatePlan(a, (r) => sampleOf(r.config), jobs).wallSeconds - estimatePlan(b, (r) => sampleOf(r.config), jobs).wallSeconds);
+      let round: PlannedRun[] = [];
+      for (const group of byTable) {
+        if (estimatePlan([...round, ...group], (r) => sampleOf(r.config), jobs).wallSeconds <= left) round = [...round, ...group];
+      }
+      const roundEstimate = estimatePlan(round, (r) => sampleOf(r.config), jobs);
+      if (round.length === 0) {
+        const smallest = estimatePlan(byTable[0], (r) => sampleOf(r.config), jobs).wallSeconds;
+        out(`sequential stage: one more seed for the undecided claims' rows (~${formatDuration(smallest)} for the smallest table) does not fit the ${formatDuration(Math.max(left, 0))} left; stopping`);
         break;
       }
       out(`sequential stage: ${round.length} run(s) (seed ${round[0].config.seed}) for the rows of undecided claims, ~${formatDuration(roundEstimate.wallSeconds)} of the ${formatDuration(left)} left`);

@@ -230,8 +230,15 @@ export function fitToBudget<S extends TableSettings>(
   const available = Math.max(seconds - sample.setupSeconds - evalImages(out) * load, 0);
   if (overrides.trainImages === undefined) {
     // Each training image costs its steps in every epoch and its loading once.
-    const perTrainImage = sample.secondsPerTrainImage + load / out.epochs;
-    const images = Math.floor((available / out.epochs - evalSecondsPerEpoch(out, sample)) / perTrainImage);
+    let perTrainImage = sample.secondsPerTrainImage + load / out.epochs;
+    let images = Math.floor((available / out.epochs - evalSecondsPerEpoch(out, sample)) / perTrainImage);
+    if (out.bnStatistics === 'precise' && images < out.bnImages) {
+      // Fewer training images than precise BN would use: it recomputes the statistics on all of them, so each
+      // image also costs one recalibration pass per epoch.
+      const bnPerImage = sample.secondsPerBnImage ?? 2 * sample.secondsPerEvalImage;
+      perTrainImage += bnPerImage;
+      images = Math.floor((available / out.epochs - evalSecondsPerEpoch({ ...out, bnImages: 0 }, sample)) / perTrainImage);
+    }
     const minimum = Math.max(MIN_TRAIN_BATCHES, Math.ceil(minSteps / out.epochs)) * out.batchSize;
     const capped = Math.min(Math.max(images, minimum), paper.trainImages);
     out.trainImages = capped === paper.trainImages ? capped : Math.floor(capped / out.batchSize) * out.batchSize;

@@ -97,8 +97,20 @@ describe('planBudget', () => {
     // The first pass fills the budget less the calibration and the reserve kept for added seeds.
     expect(wall).toBeLessThanOrEqual(budget - 60 - p.reserveSeconds + 5);
     expect(wall).toBeGreaterThan((budget - 60 - p.reserveSeconds) * 0.9);
-    expect(p.reserveSeconds).toBeGreaterThan(0);
+    expect(p.reserveSeconds).toBeGreaterThanOrEqual(0);
     expect(p.reserveSeconds).toBeLessThanOrEqual((budget - 60) * SEQUENTIAL_RESERVE);
+  });
+
+  it('keeps time for one round of added seeds (the cheapest table, at its sized length) when it is small enough', () => {
+    const tables = [tableById(3), tableById(6)];
+    const p = plan(tables, 6 * 3600);
+    expect(p.reserveSeconds).toBeGreaterThan(0);
+    // One more seed for table 3's five rows at the sized settings, on 2 jobs.
+    const round = planRuns({ tables: [tableById(3)], seeds: 1 }, p.settings);
+    const perRun = estimateRunSeconds(p.settings.get(3) as TableSettings, SPEED[3]);
+    // Within 10%: the reserve is computed before the sizing rounds training to whole batches.
+    expect(Math.abs(p.reserveSeconds - (round.length * perRun) / 2) / ((round.length * perRun) / 2)).toBeLessThan(0.1);
+    expect(p.reserveSeconds).toBeLessThanOrEqual((6 * 3600 - 60) * SEQUENTIAL_RESERVE);
   });
 
   it('needs 2 seeds per row to fit: a budget for one seed leaves the table out', () => {

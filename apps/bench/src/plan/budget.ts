@@ -7,8 +7,8 @@
  * 2. Tables whose minimum fits are taken cheapest first until the next one no longer fits the budget (jobs x
  *    shards x seconds); the others are left out, each with the budget it would need here.
  * 3. The time left over is shared equally among the runs as longer training (more images, then more epochs), less
- *    a reserve kept for the sequential stage: once the first pass has finished, rows whose claim is still
- *    undecided get more seeds while the budget lasts (bench.ts, `addSeedsRound`).
+ *    a reserve for one round of the sequential stage when it is small enough: once the first pass has finished,
+ *    the rows of claims still undecided get more seeds while the budget lasts (plan/sequential.ts).
  * 4. The sizing is checked against the pool's own schedule (`estimatePlan`, runs on the first free job) and
  *    shrunk until its wall time fits.
  *
@@ -27,8 +27,8 @@ import type { BenchTable } from '../experiments/tables.js';
 import type { CalibrationSample } from '../runners/types.js';
 import { estimatePlan, planRuns, type BudgetOptions, type Selection } from './plan.js';
 
-/** Share of the time left after every table's minimum that the first pass keeps for added seeds. */
-export const SEQUENTIAL_RESERVE = 0.2;
+/** Most of the time left after every table's minimum that the first pass keeps for added seeds (one round). */
+export const SEQUENTIAL_RESERVE = 0.35;
 
 /** A table the planner left out, and why. */
 export interface LeftOutTable {
@@ -72,6 +72,10 @@ export interface BudgetInput {
   budget: BudgetOptions;
   /** The user's flags (kept as given). */
   overrides: SettingOverrides;
+}
+
+function chosenRuns(chosen: ReadonlyArray<{ runs: number }>): number {
+  return chosen.reduce((n, c) => n + c.runs, 0);
 }
 
 function rowCount(table: BenchTable, rows: readonly string[] | undefined): number {
@@ -138,7 +142,18 @@ export function planBudget(input: BudgetInput): BudgetPlan {
   const totalRuns = chosen.reduce((n, c) => n + c.runs, 0);
   const minimumWork = chosen.reduce((n, c) => n + c.work, 0);
   const spare = Math.max(capacity - minimumWork, 0);
-  const reserve = input.forced ? 0 : spare * SEQUENTIAL_RESERVE;
+  // The sequential stage adds a seed to every row of an undecided claim's table at once (a table's rows must share
+  // their settings), so keep time for one such round of the cheapest table, at the training length the first pass
+  // gives it, when that is at most SEQUENTIAL_RESERVE of the spare time; otherwise all of it goes to longer training.
+  // With `a` runs in that round and `n` runs in all: extra per run = (spare - a * minRun) / (n + a).
+  let reserve = 0;
+  const cheapestRound = [...chosen].sort((x, y) => x.work - y.work)[0];
+  if (!input.forced && cheapestRound !== undefined) {
+    const a = cheapestRound.runs / input.seeds;
+    const extraIfReserved = (spare - a * cheapestRound.runSeconds) / (chosenRuns(chosen) + a);
+    const round = a * (cheapestRound.runSeconds + extraIfReserved);
+    if (extraIfReserved > 0 && round <= spare * SEQUENTIAL_RESERVE) reserve = round;
+  }
   // Forced tables that do not fit share the budget evenly, below their minimum (warned about).
   const evenShare = totalRuns === 0 ? 0 : capacity / totalRuns;
   const selection: Selection = { tables: chosen.map((c) => c.table), rows: input.rows, seeds: input.seeds };
