@@ -14,7 +14,7 @@ import type { DetectionRunConfig } from '../experiments/config.js';
 import type { CalibrateContext, CalibrationSample, EpochRecord, RunContext, RunOutcome, Runner } from './types.js';
 
 const HOW_TO_GET =
-  'the COCO-2017 subset is not downloaded: pass --data-dir DIR (or DB_DATA_DIR) where DIR, DIR/coco or DIR/coco-2017-subset holds annotations/instances_{train2017,val2017}.json, train2017/ and val2017/';
+  'the COCO-2017 subset does not download by itself yet: point the bench at a folder that holds it, pnpm bench --data-dir DIR (or DB_DATA_DIR=DIR), where DIR, DIR/coco or DIR/coco-2017-subset holds annotations/instances_{train2017,val2017}.json, train2017/ and val2017/';
 
 /** The COCO root under `dataDir` (the folder with annotations/, train2017/, val2017/). */
 async function cocoRoot(dataDir: string | undefined): Promise<string> {
@@ -69,16 +69,21 @@ export const detectionRunner: Runner<DetectionRunConfig> = {
 
   async checkData(configs, dataDir) {
     if (configs.length === 0) return [];
-    const problems: string[] = [];
+    // The seam for the COCO subset's download (@db/datasets' downloadCocoSubset, when it lands): fetch here what the
+    // configs need, before any run, as the classification runner's checkData does for CIFAR-10.
+    const missing: string[] = [];
     for (const split of ['train2017', 'val2017']) {
       try {
         await loadCoco({ dataDir, split, limit: 1, log: false });
       } catch (error) {
-        const why = error instanceof DatasetNotFoundError ? `not found; tried: ${error.tried.join('; ')}` : (error as Error).message.split('\n').join(' ');
-        problems.push(`COCO ${split} (table 7): ${why}. ${HOW_TO_GET}.`);
+        const why =
+          error instanceof DatasetNotFoundError
+            ? `not found; tried: ${error.tried.map((t) => t.replace('(root or dataDir option, or DB_DATA_DIR)', '(--data-dir DIR or DB_DATA_DIR)')).join('; ')}`
+            : (error as Error).message.split('\n').join(' ');
+        missing.push(`${split} ${why}`);
       }
     }
-    return problems;
+    return missing.length === 0 ? [] : [`COCO-2017 subset (table 7): ${missing.join('; ')}. ${HOW_TO_GET}.`];
   },
 
   calibrationKey(config) {
