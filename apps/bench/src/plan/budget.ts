@@ -132,7 +132,7 @@ export function planBudget(input: BudgetInput): BudgetPlan {
           reason:
             `its minimum does not fit: it needs ${roughDuration(needed)} here on its own ` +
             `(${c.runs} runs x >= ${steps} steps x ${secondsPerStep(c.minimal, c.sample).toFixed(2)} s/step, plus evaluation and start-up, ` +
-            `on ${budget.jobs * budget.shards} job(s)); run it with --budget ${Math.ceil((needed + budget.reservedSeconds) / 3600)}h --tables ${c.table.id}`,
+            `on ${budget.jobs * budget.shards} job(s)); run it with --budget ${Math.ceil((1.1 * needed + budget.reservedSeconds) / 3600)}h --tables ${c.table.id}`,
         });
       }
     }
