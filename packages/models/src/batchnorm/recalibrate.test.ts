@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchNormalization } from '../layers/batch-normalization.js';
-import { findBatchNormLayers, recalibrateBatchNorm, withRecalibratedBatchNorm } from './recalibrate.js';
+// Through the package's public entry point, as users import them.
+import { findBatchNormLayers, recalibrateBatchNorm, withRecalibratedBatchNorm } from '../index.js';
 
 const H = 5;
 const W = 4;
