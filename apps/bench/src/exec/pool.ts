@@ -223,43 +223,99 @@ export async function executeRuns(options: ExecuteOptions): Promise<ExecuteSumma
   return { finished, failed, interrupted, seconds: (performance.now() - started) / 1000 };
 }
 
-/**
- * Measures each config's speed in one worker with `threads` threads. Rejects with the worker's one-line reason if it
- * fails.
- */
-export async function calibrateInWorker(
+/** A calibration's result per config: its sample, or why it could not be measured. */
+export type CalibrationOutcome = { sample: CalibrationSample } | { error: string };
+
+async function calibrateChunk(
   configs: readonly RunConfig[],
-  options: WorkerOptions & { steps: number; onSample?: (index: number, sample: CalibrationSample) => void },
-): Promise<{ samples: CalibrationSample[]; env: WorkerEnvironment | undefined }> {
-  const samples: CalibrationSample[] = [];
-  let env: WorkerEnvironment | undefined;
-  let reason: string | undefined;
-  let readyAt = 0;
-  const t0 = performance.now();
-  const worker = startWorker(options, (m) => {
-    if (m.type === 'ready') {
-      env = m.env;
-      readyAt = performance.now();
-    } else if (m.type === 'calibrated') {
-      samples[m.index] = m.sample;
-      options.onSample?.(m.index, m.sample);
-    } else if (m.type === 'failed') reason = m.reason;
-  });
-  let interrupted = false;
+  options: WorkerOptions & { steps: number; onSample?: (config: RunConfig, sample: CalibrationSample) => void },
+  stop: { interrupted: boolean; children: Set<ChildProcess> },
+): Promise<CalibrationOutcome[]> {
+  const outcomes: CalibrationOutcome[] = [];
+  let rest = [...configs];
+  while (rest.length > 0 && !stop.interrupted) {
+    const samples: CalibrationSample[] = [];
+    let reason: string | undefined;
+    const worker = startWorker(options, (m) => {
+      if (m.type === 'calibrated') {
+        samples[m.index] = m.sample;
+        options.onSample?.(rest[m.index], samples[m.index]);
+      } else if (m.type === 'failed') reason = m.reason;
+    });
+    stop.children.add(worker.child);
+    worker.child.send({ type: 'calibrate', configs: rest, dataDir: options.dataDir, steps: options.steps } satisfies ToWorker);
+    const exit = await worker.exited;
+    stop.children.delete(worker.child);
+    if (stop.interrupted) break;
+    let i = 0;
+    while (i < rest.length && samples[i] !== undefined) outcomes.push({ sample: samples[i++] });
+    if (i < rest.length) {
+      // The config at i failed (an out-of-memory abort leaves the wasm heap unusable): record why, go on with the
+      // others in a fresh worker.
+      const how = reason ?? (exit.signal ? `the calibration worker was killed by ${exit.signal}` : `the calibration worker exited with code ${exit.code}`);
+      outcomes.push({ error: how });
+      i++;
+    }
+    rest = rest.slice(i);
+  }
+  return outcomes;
+}
+
+/**
+ * Measures each config's speed, in `workers` worker processes at once (as the runs will share the machine), each
+ * with `threads` threads. A config that fails (e.g. out of memory in the wasm heap) gets its reason and costs only
+ * itself: the others are measured in a fresh worker. Ctrl-C rejects.
+ */
+export async function calibrateInWorkers(
+  configs: readonly RunConfig[],
+  options: WorkerOptions & { steps: number; workers: number; onSample?: (config: RunConfig, sample: CalibrationSample) => void },
+): Promise<CalibrationOutcome[]> {
+  const stop = { interrupted: false, children: new Set<ChildProcess>() };
   const onInt = () => {
-    interrupted = true;
-    worker.child.kill('SIGTERM');
+    stop.interrupted = true;
+    for (const c of stop.children) c.kill('SIGTERM');
   };
   process.on('SIGINT', onInt);
-  worker.child.send({ type: 'calibrate', configs: [...configs], dataDir: options.dataDir, steps: options.steps } satisfies ToWorker);
-  const exit = await worker.exited;
-  process.off('SIGINT', onInt);
-  if (interrupted) throw new Error('Ctrl-C: stopped during the calibration; nothing was trained');
-  if (samples.filter(Boolean).length !== configs.length) {
-    const how = reason ?? (exit.signal ? `the calibration worker was killed by ${exit.signal}` : `the calibration worker exited with code ${exit.code}`);
-    throw new Error(`calibration failed: ${how}`);
+  try {
+    // Round-robin chunks, the most expensive configs (detection) apart.
+    const n = Math.max(1, Math.min(options.workers, configs.length));
+    const chunks = Array.from({ length: n }, (_, k) => configs.map((c, i) => [c, i] as const).filter(([, i]) => i % n === k));
+    const results = await Promise.all(chunks.map((chunk) => calibrateChunk(chunk.map(([c]) => c), options, stop)));
+    if (stop.interrupted) throw new Error('Ctrl-C: stopped during the calibration; nothing was trained');
+    const outcomes: CalibrationOutcome[] = new Array(configs.length);
+    chunks.forEach((chunk, k) => chunk.forEach(([, i], j) => (outcomes[i] = results[k][j])));
+    return outcomes;
+  } finally {
+    process.off('SIGINT', onInt);
   }
-  // Each run starts its own worker: add the start-up time (fork + TF.js + backend) to every sample's setup.
-  const startup = readyAt > 0 ? (readyAt - t0) / 1000 : 0;
-  return { samples: samples.map((s) => ({ ...s, setupSeconds: s.setupSeconds + startup })), env };
+}
+
+/**
+ * The fixed cost every run pays besides its network's: worker start-up (Node, TypeScript loading, TF.js, the
+ * backend), the runner's modules, messages, and exit. Measured as a real run does it: `jobs` tiny runs of `config` at
+ * once (start-ups compete for the cores as in the bench), each from fork to exit, less its epoch's time. The network's
+ * image loading is subtracted (every sample carries its own rate); the tiny network's build stays in (a fraction of a
+ * second for the cheapest network: a slight over-estimate). Rejects with the worker's reason if the tiny run fails.
+ */
+export async function measureRunOverhead(
+  config: RunConfig,
+  options: WorkerOptions & { jobs: number; loadSeconds: number },
+): Promise<number> {
+  const one = async (): Promise<number> => {
+    let outcome: RunOutcome | undefined;
+    let reason: string | undefined;
+    const t0 = performance.now();
+    const worker = startWorker(options, (m) => {
+      if (m.type === 'done') outcome = m.outcome;
+      else if (m.type === 'failed') reason = m.reason;
+    });
+    worker.child.send({ type: 'run', config, dataDir: options.dataDir } satisfies ToWorker);
+    await worker.exited;
+    const wall = (performance.now() - t0) / 1000;
+    if (outcome === undefined) throw new Error(`calibration failed: the start-up run of table ${config.table}: ${reason ?? 'the worker exited early'}`);
+    const epochs = outcome.history.reduce((s, h) => s + h.seconds, 0);
+    return Math.max(0, wall - epochs - options.loadSeconds);
+  };
+  const walls = await Promise.all(Array.from({ length: Math.max(1, options.jobs) }, one));
+  return walls.reduce((a, b) => a + b, 0) / walls.length;
 }

@@ -15,6 +15,10 @@ export interface CalibrationFile {
   samples: Record<string, CalibrationSample>;
   /** Seconds the calibrations took (left out of a budget). */
   seconds: number;
+  /** Why a key could not be measured (e.g. out of memory in the wasm heap), by key: the table is left out. */
+  failures?: Record<string, string>;
+  /** Seconds every run pays besides its network (start-up, modules, exit), by `<backend>:t<threads>:j<jobs>`. */
+  overheads?: Record<string, number>;
 }
 
 /** Reads a calibration file; an absent file is empty. A corrupt one is a RangeError naming it. */

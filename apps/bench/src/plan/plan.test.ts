@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fitToBudget, parseDuration, presetByName, estimateRunSeconds } from '../experiments/presets.js';
 import { TABLES, type ClassificationSettings } from '../experiments/tables.js';
 import type { CalibrationSample } from '../runners/types.js';
-import { baseSettings, estimatePlan, formatDuration, parseShard, planRuns, shardRuns, sizeSettings } from './plan.js';
+import { baseSettings, estimatePlan, formatDuration, parseShard, planRuns, shardRuns } from './plan.js';
 
 const classification = TABLES.filter((t) => t.runner === 'classification');
 const quick = presetByName('quick');
@@ -50,12 +50,17 @@ describe('estimate', () => {
   });
 
   it('is setup + epochs x (train images x train time + eval images x eval time) per run', () => {
-    const s = { ...(quick.settings(classification[0]) as ClassificationSettings), epochs: 2, trainImages: 100, testImages: 50 };
+    const s = { ...(quick.settings(classification[0]) as ClassificationSettings), epochs: 2, trainImages: 100, testImages: 50, bnStatistics: 'moving' as const };
     expect(estimateRunSeconds(s, sample(0.01, 0.002, 3))).toBeCloseTo(3 + 2 * (1 + 0.1), 10);
+    // Precise BN: the test images twice (moving and precise statistics) and the recalibration pass over min(bnImages,
+    // trainImages) = 100 training images; loading every image once.
+    const p = { ...s, bnStatistics: 'precise' as const, bnImages: 1024 };
+    const full = { ...sample(0.01, 0.002, 3), secondsPerBnImage: 0.004, secondsPerLoadedImage: 0.001 };
+    expect(estimateRunSeconds(p, full)).toBeCloseTo(3 + 150 * 0.001 + 2 * (1 + 2 * 0.1 + 100 * 0.004), 10);
   });
 
   it('schedules runs on the first free job, as the pool does', () => {
-    const runs = planRuns({ tables: [classification[2]], seeds: 1 }, baseSettings(quick, [classification[2]], {}));
+    const runs = planRuns({ tables: [classification[2]], seeds: 1 }, baseSettings(quick, [classification[2]], { bnStatistics: 'moving' }));
     // quick: 1 epoch, 32 train + 32 test images. Per run: setup 4 + 32 * 0.1 + 32 * 0.025 = 8 s; five runs.
     const one = estimatePlan(runs, () => sample(0.1, 0.025, 4), 1);
     expect(one.perRun).toEqual([8, 8, 8, 8, 8].map((x) => expect.closeTo(x, 10)));
@@ -68,7 +73,7 @@ describe('estimate', () => {
   it('sizes the default preset to a budget: training images first, then epochs up to the paper', () => {
     const table = classification[0];
     const paper = table.paper;
-    const base = presetByName('default').settings(table) as ClassificationSettings; // 3 epochs, 1000 test images: 1 s of evaluation per epoch
+    const base = { ...(presetByName('default').settings(table) as ClassificationSettings), bnStatistics: 'moving' as const }; // 3 epochs, 1000 test images: 1 s of evaluation per epoch
     const s = sample(0.01, 0.001, 10);
     // 610 s: (600 / 3 - 1) / 0.01 = 19,900 images, a whole number of batches of 64 -> 19,840.
     expect(fitToBudget(base, paper, s, 610)).toMatchObject({ trainImages: 19_840, epochs: 3 });
@@ -83,14 +88,14 @@ describe('estimate', () => {
     expect(fitToBudget({ ...base, epochs: 7 }, paper, s, 610, { epochs: 7 })).toMatchObject({ epochs: 7, trainImages: 8448 }); // (600 / 7 - 1) / 0.01 = 8471 -> 8448
   });
 
-  it('splits a budget evenly over the runs of all shards and jobs', () => {
-    const tables = [classification[2]];
-    const preset = presetByName('default');
-    const base = baseSettings(preset, tables, {});
-    const s = sample(0.01, 0.001, 0);
-    const sized = sizeSettings(base, { tables, seeds: 2 }, () => s, { budgetSeconds: 1000, jobs: 2, shards: 1, reservedSeconds: 0 }, {});
-    // 10 runs, 2 jobs: 200 s per run; (200 / 3 - 1) / 0.01 = 6566 -> 6528.
-    expect((sized.get(3) as ClassificationSettings).trainImages).toBe(6528);
+  it('never sizes below the minimum steps it is given, raising epochs when the images run out', () => {
+    const table = classification[0];
+    const base = { ...(presetByName('default').settings(table) as ClassificationSettings), bnStatistics: 'moving' as const };
+    const s = sample(0.01, 0.001, 10);
+    // 300 steps over 3 epochs: 100 batches of 64.
+    expect(fitToBudget(base, table.paper, s, 1, {}, { minSteps: 300, minEvalImages: 1000 })).toMatchObject({ trainImages: 6400, epochs: 3, testImages: 1000 });
+    // A paper of 640 images (10 batches): 300 steps need 30 epochs.
+    expect(fitToBudget(base, { ...table.paper, trainImages: 640 }, s, 1, {}, { minSteps: 300 })).toMatchObject({ trainImages: 640, epochs: 30 });
   });
 
   it('parses durations and prints them', () => {

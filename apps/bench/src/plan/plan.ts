@@ -3,14 +3,7 @@
  * and an estimate of the time they take from a calibration.
  */
 import type { PlannedRun, RunConfig } from '../experiments/config.js';
-import {
-  applyOverrides,
-  estimateRunSeconds,
-  fitToBudget,
-  type Preset,
-  type SettingOverrides,
-  type TableSettings,
-} from '../experiments/presets.js';
+import { applyOverrides, estimateRunSeconds, type Preset, type SettingOverrides, type TableSettings } from '../experiments/presets.js';
 import { TABLES, type BenchTable, type ClassificationSettings } from '../experiments/tables.js';
 import type { CalibrationSample } from '../runners/types.js';
 import { configHash } from './hash.js';
@@ -92,7 +85,7 @@ export function baseSettings(preset: Preset, tables: readonly BenchTable[], over
   return new Map(tables.map((t) => [t.id, applyOverrides(preset.settings(t), overrides)]));
 }
 
-/** Options of {@link sizeSettings}. */
+/** The budget of a plan (see budget.ts, `planBudget`). */
 export interface BudgetOptions {
   /** Seconds the whole bench (all shards together, each on its own machine) should take. */
   budgetSeconds: number;
@@ -102,29 +95,6 @@ export interface BudgetOptions {
   shards: number;
   /** Calibration seconds to leave out of the budget. */
   reservedSeconds: number;
-}
-
-/**
- * Sizes each table for a budget: every run gets the same share of `budgetSeconds * jobs * shards` (minus the
- * calibration), and {@link fitToBudget} turns that share into training images and epochs.
- */
-export function sizeSettings(
-  base: Map<number, TableSettings>,
-  selection: Selection,
-  samples: (table: BenchTable, settings: TableSettings) => CalibrationSample,
-  budget: BudgetOptions,
-  overrides: SettingOverrides,
-): Map<number, TableSettings> {
-  const rowsOf = (t: BenchTable) => t.rows.filter((r) => selection.rows === undefined || selection.rows.includes(r.key)).length;
-  const runs = selection.tables.reduce((n, t) => n + rowsOf(t) * selection.seeds, 0);
-  const share = runs === 0 ? 0 : (Math.max(budget.budgetSeconds - budget.reservedSeconds, 0) * budget.jobs * budget.shards) / runs;
-  const out = new Map<number, TableSettings>();
-  for (const table of selection.tables) {
-    const settings = base.get(table.id) as TableSettings;
-    const paper = applyOverrides(table.paper, { batchSize: overrides.batchSize });
-    out.set(table.id, fitToBudget(settings, paper, samples(table, settings), share, overrides));
-  }
-  return out;
 }
 
 /** Expands the selection into runs in the canonical order (table, row, seed); `shard` keeps this shard's share. */

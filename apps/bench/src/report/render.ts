@@ -8,6 +8,7 @@ import { dataSourceLine } from '../experiments/data-source.js';
 import { PRESET_NAMES, presetByName } from '../experiments/presets.js';
 import { primaryMetric, type BenchTable } from '../experiments/tables.js';
 import { formatDuration } from '../plan/plan.js';
+import type { PlanNotes } from '../plan/notes.js';
 import type { RunRecord } from '../results/store.js';
 import { ALPHA } from './claims.js';
 import { tableChoices } from './choices.js';
@@ -78,6 +79,38 @@ function detectionRows(summary: TableSummary): Block {
   };
 }
 
+/** Which BatchNorm statistics a table's figures use, and the other statistics' figure as an extra column. */
+function batchNormBlocks(table: BenchTable, summary: TableSummary, rowsBlock: Block): Block[] {
+  const s = summary.settings as { bnStatistics?: string; bnImages?: number } | undefined;
+  const key = table.runner === 'classification' ? 'accuracyMovingBn' : 'valLossMovingBn';
+  if (s?.bnStatistics === undefined || rowsBlock.kind !== 'table' || !summary.rows.some((r) => r.metrics[key] !== undefined)) return [];
+  const label = table.runner === 'classification' ? 'accuracy' : 'val_loss';
+  if (s.bnStatistics === 'precise') {
+    rowsBlock.head.push(`${label} with moving BN statistics`);
+    summary.rows.forEach((r, i) => rowsBlock.rows[i].push(spreadText(r.metrics[key])));
+    return [
+      {
+        kind: 'paragraph',
+        text:
+          `The ${label} figures (and verdicts) use precise BatchNorm statistics: before each evaluation every BN layer's mean and variance ` +
+          `were recomputed over up to ${s.bnImages} training images, without augmentation, with the weights frozen (Wu & Johnson 2021, ` +
+          `"Rethinking 'Batch' in BatchNorm", sec. 3). The last column is the same runs evaluated with Keras' moving averages (momentum 0.99), ` +
+          'which short runs leave near their initial values.',
+      },
+    ];
+  }
+  return [{ kind: 'paragraph', text: `The ${label} figures use BatchNorm's moving statistics (Keras' own inference; --bn moving).` }];
+}
+
+/** The plan's left-out tables and warnings (plan.json), when the results folder has them. */
+function planNoteBlocks(notes: { leftOut: readonly string[]; warnings: readonly string[] } | undefined): Block[] {
+  if (notes === undefined || notes.leftOut.length + notes.warnings.length === 0) return [];
+  return [
+    { kind: 'heading', level: 2, text: 'Tables the plan left out' },
+    { kind: 'list', items: [...notes.leftOut, ...notes.warnings.map((w) => `warning: ${w}`)] },
+  ];
+}
+
 function unique(values: Iterable<string | number>): string {
   return [...new Set([...values].map(String))].join(', ');
 }
@@ -135,7 +168,7 @@ function pipelineCheckWarning(records: readonly RunRecord[]): Block[] {
 }
 
 /** Builds the report's blocks. */
-async function reportBlocks(all: readonly RunRecord[], source: string): Promise<Block[]> {
+async function reportBlocks(all: readonly RunRecord[], source: string, notes?: PlanNotes): Promise<Block[]> {
   const model = buildReportModel(all);
   const preset = unique(model.records.map((r) => r.preset));
   const blocks: Block[] = [
@@ -169,13 +202,16 @@ async function reportBlocks(all: readonly RunRecord[], source: string): Promise<
     const metric = primaryMetric(table);
     blocks.push({ kind: 'heading', level: 2, text: `Table ${table.id}: ${table.title}` });
     blocks.push({ kind: 'paragraph', text: `Final ${metric.label} (${metric.higherIsBetter ? 'higher' : 'lower'} is better). ${settingsText(table, summary)}` });
-    blocks.push(table.runner === 'classification' ? classificationRows(summary) : detectionRows(summary));
+    const rowsBlock = table.runner === 'classification' ? classificationRows(summary) : detectionRows(summary);
+    const bnBlocks = batchNormBlocks(table, summary, rowsBlock);
+    blocks.push(rowsBlock, ...bnBlocks);
     const failed = summary.rows.flatMap((r) => r.failed);
     if (failed.length > 0) blocks.push({ kind: 'list', items: failed.map((f) => `failed: ${f.runId}: ${f.reason ?? 'unknown reason'}`) });
     blocks.push({ kind: 'paragraph', text: 'Choices the report leaves unstated, and what the bench does:' });
     blocks.push({ kind: 'list', items: tableChoices(table, summary.settings, model.records.filter((r) => r.table === table.id)) });
     for (const plot of await tablePlots(summary)) blocks.push({ kind: 'plot', plot });
   }
+  blocks.push(...planNoteBlocks(notes));
   blocks.push(...environmentBlocks(model.records));
   return blocks;
 }
@@ -261,8 +297,8 @@ export interface WrittenReport {
 }
 
 /** Writes report.md, plots/*.svg and report.html into `dir` from `records`. */
-export async function writeReport(records: readonly RunRecord[], dir: string, source: string): Promise<WrittenReport> {
-  const blocks = await reportBlocks(records, source);
+export async function writeReport(records: readonly RunRecord[], dir: string, source: string, notes?: PlanNotes): Promise<WrittenReport> {
+  const blocks = await reportBlocks(records, source, notes);
   mkdirSync(path.join(dir, 'plots'), { recursive: true });
   const plots: string[] = [];
   for (const b of blocks) {

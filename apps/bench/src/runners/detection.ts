@@ -6,13 +6,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { DatasetNotFoundError, loadCoco } from '@db/datasets';
-import { evaluateCoco, trainRetinaNet, validationLoss, type CocoGroundTruth } from '@db/detection';
+import * as tf from '@tensorflow/tfjs';
+import { DatasetNotFoundError, cocoSamples, loadCoco, type CocoDataset } from '@db/datasets';
+import { batchesOf, detectionTransform, evaluateCoco, imagesToInput, trainRetinaNet, validationLoss, type CocoGroundTruth, type RetinaNet } from '@db/detection';
+import { withRecalibratedBatchNorm } from '@db/models';
 import type { DetectionRunConfig } from '../experiments/config.js';
 import type { CalibrateContext, CalibrationSample, EpochRecord, RunContext, RunOutcome, Runner } from './types.js';
 
 const HOW_TO_GET =
-  'the COCO-2017 subset is not downloaded: pass --data-dir DIR (or DB_DATA_DIR) where DIR, DIR/coco or DIR/coco-2017-subset holds annotations/instances_{train2017,val2017}.json, train2017/ and val2017/';
+  'the COCO-2017 subset does not download by itself yet: point the bench at a folder that holds it, pnpm bench --data-dir DIR (or DB_DATA_DIR=DIR), where DIR, DIR/coco or DIR/coco-2017-subset holds annotations/instances_{train2017,val2017}.json, train2017/ and val2017/';
 
 /** The COCO root under `dataDir` (the folder with annotations/, train2017/, val2017/). */
 async function cocoRoot(dataDir: string | undefined): Promise<string> {
@@ -42,22 +44,46 @@ function trainOptions(config: DetectionRunConfig, root: string, overrides: { epo
   };
 }
 
+/**
+ * RetinaNet's inputs for precise BN: the first `count` training images through the inference transform (resize and
+ * pad, no jitter or flip), as the training loop builds its input (Wu & Johnson 2021, sec. 3).
+ */
+async function* bnInputs(net: RetinaNet, train: CocoDataset, count: number, batchSize: number): AsyncGenerator<tf.Tensor4D> {
+  const subset: CocoDataset = { ...train, images: train.images.slice(0, count) };
+  let previous: tf.Tensor | undefined;
+  try {
+    for await (const batch of batchesOf(cocoSamples(subset, { transform: detectionTransform(net.inputSize, false), shuffle: false }), batchSize)) {
+      const x = imagesToInput(batch, net.inputSize);
+      previous?.dispose();
+      previous = x;
+      yield x;
+    }
+  } finally {
+    previous?.dispose();
+  }
+}
+
 /** The detection runner (table 7). */
 export const detectionRunner: Runner<DetectionRunConfig> = {
   kind: 'detection',
 
   async checkData(configs, dataDir) {
     if (configs.length === 0) return [];
-    const problems: string[] = [];
+    // The seam for the COCO subset's download (@db/datasets' downloadCocoSubset, when it lands): fetch here what the
+    // configs need, before any run, as the classification runner's checkData does for CIFAR-10.
+    const missing: string[] = [];
     for (const split of ['train2017', 'val2017']) {
       try {
         await loadCoco({ dataDir, split, limit: 1, log: false });
       } catch (error) {
-        const why = error instanceof DatasetNotFoundError ? `not found; tried: ${error.tried.join('; ')}` : (error as Error).message.split('\n').join(' ');
-        problems.push(`COCO ${split} (table 7): ${why}. ${HOW_TO_GET}.`);
+        const why =
+          error instanceof DatasetNotFoundError
+            ? `not found; tried: ${error.tried.map((t) => t.replace('(root or dataDir option, or DB_DATA_DIR)', '(--data-dir DIR or DB_DATA_DIR)')).join('; ')}`
+            : (error as Error).message.split('\n').join(' ');
+        missing.push(`${split} ${why}`);
       }
     }
-    return problems;
+    return missing.length === 0 ? [] : [`COCO-2017 subset (table 7): ${missing.join('; ')}. ${HOW_TO_GET}.`];
   },
 
   calibrationKey(config) {
@@ -114,9 +140,27 @@ export const detectionRunner: Runner<DetectionRunConfig> = {
         context.progress({ epoch: epoch + 1, epochs: options.epochs, step: steps, steps, loss: logs.loss, epochDone: record });
       },
     });
-    result.model.dispose();
     // The validation images trainRetinaNet used: the first valImages of val2017 in JSON order (loadCoco's limit).
     const val = await loadCoco({ root, split: 'val2017', limit: options.valImages, log: false });
+    // trainRetinaNet measures val_loss per epoch with the moving statistics (its loop is @db/detection's); precise BN
+    // is applied here to the final model, so the last epoch's val_loss is the precise one and every epoch keeps the
+    // moving figure in valLossMovingBn.
+    for (const h of history) h.valLossMovingBn = h.valLoss;
+    let bnImages = 0;
+    try {
+      if (config.settings.bnStatistics === 'precise') {
+        bnImages = Math.min(config.settings.bnImages, train.images.length);
+        const precise = await withRecalibratedBatchNorm(
+          result.model.model,
+          bnInputs(result.model, train, bnImages, options.batchSize),
+          () => validationLoss(result.model, val, { batchSize: options.batchSize, signal: context.signal }),
+          { maxImages: bnImages, batchSize: options.batchSize },
+        );
+        history[history.length - 1].valLoss = precise.loss;
+      }
+    } finally {
+      result.model.dispose();
+    }
     const groundTruth = JSON.parse(await readFile(val.annotationFile, 'utf8')) as CocoGroundTruth;
     const imgIds = val.images.map((image) => image.id);
     const coco = evaluateCoco(groundTruth, result.detections ?? [], { imgIds });
@@ -128,6 +172,8 @@ export const detectionRunner: Runner<DetectionRunConfig> = {
         valLoss: last.valLoss as number,
         bestLoss: Math.min(...history.map((h) => h.loss)),
         bestValLoss: Math.min(...history.map((h) => h.valLoss as number)),
+        valLossMovingBn: last.valLossMovingBn as number,
+        bnImages,
         mAP: coco.stats[0],
         secondsPerStep: result.secondsPerStep,
         trainImages: options.trainImages,

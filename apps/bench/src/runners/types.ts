@@ -20,6 +20,13 @@ export interface EpochRecord {
   trainAccuracy?: number;
   /** Loss on the test / validation images after the epoch. */
   valLoss?: number;
+  /**
+   * Test accuracy with BatchNorm's moving statistics (Keras' own inference). `accuracy` is the figure of the run's
+   * `bnStatistics` setting: with `precise` (the default) the statistics recomputed on training images.
+   */
+  accuracyMovingBn?: number;
+  /** `valLoss` with BatchNorm's moving statistics. */
+  valLossMovingBn?: number;
 }
 
 /** What a finished run returns: its history and its final metrics (all numbers). */
@@ -27,8 +34,10 @@ export interface RunOutcome {
   /** One entry per epoch. */
   history: EpochRecord[];
   /**
-   * Final metrics. Classification: `accuracy` (test accuracy after the last epoch), `bestAccuracy`, `loss`,
-   * `trainImages`, `testImages` (the counts actually used). Detection: `loss`, `valLoss`, `bestLoss`, `bestValLoss`,
+   * Final metrics. Classification: `accuracy` (test accuracy after the last epoch, with the BatchNorm statistics of
+   * `settings.bnStatistics`), `accuracyMovingBn` (with the moving statistics), `bestAccuracy`, `loss`, `valLoss`,
+   * `valLossMovingBn`, `bnImages` (training images precise BN used), `trainImages`, `testImages` (the counts actually
+   * used), `steps`. Detection: `loss`, `valLoss`, `bestLoss`, `bestValLoss`,
    * `mAP` (COCO AP@[.5:.95]), `secondsPerStep`.
    */
   metrics: Record<string, number>;
@@ -64,15 +73,25 @@ export interface RunContext {
 
 /**
  * Measured speed of one network configuration on this backend with the threads one job gets. The plan's estimate
- * of a run is `setupSeconds + epochs * (trainImages * secondsPerTrainImage + evalImages * secondsPerEvalImage)`.
+ * of a run is `setupSeconds + images * secondsPerLoadedImage + epochs * (trainImages * secondsPerTrainImage +
+ * evaluation)`, the evaluation being the test images once or twice and the precise-BN pass (presets.ts,
+ * estimateRunSeconds).
  */
 export interface CalibrationSample {
   /** Seconds per training image (one step of `batchSize` images, divided by `batchSize`). */
   secondsPerTrainImage: number;
   /** Seconds per evaluated image (forward pass, or validation loss and prediction for detection). */
   secondsPerEvalImage: number;
-  /** Seconds to start a worker, load the data and build the network, once per run. */
+  /**
+   * Fixed seconds of a run with this network: building it and the first step's extra time (kernel set-up). The
+   * bench adds the process overhead every run pays whatever its network (worker start-up, modules, exit), measured
+   * once by a tiny real run (`measureRunOverhead`).
+   */
   setupSeconds: number;
+  /** Seconds per image loaded from disk and decoded (training and test images, once per run); absent: 0. */
+  secondsPerLoadedImage?: number;
+  /** Seconds per training image of precise BN's recalibration pass; absent: twice `secondsPerEvalImage`. */
+  secondsPerBnImage?: number;
   /** What was measured, e.g. `ResNet-50 32x32x3, batch 64: 3 steps`. */
   note: string;
 }
