@@ -17,6 +17,13 @@
  */
 import path from 'node:path';
 import { Document } from 'yaml';
+// Types only (erased at run time; kubernetes-models is a devDependency): object literals typed with them get
+// TypeScript's excess-property check, which catches a misspelt field that the schema validation would accept.
+import type { IJob } from 'kubernetes-models/batch/v1/Job';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 import type { BenchArgs } from '../cli/args.js';
 import { positiveInt } from '../cli/args.js';
 import { presetByName } from '../experiments/presets.js';
@@ -89,23 +96,24 @@ export function k8sSetup(flags: BenchArgs['flags']): K8sSetup {
   };
 }
 
-type Resource = Record<string, unknown>;
+/** One resource of the manifest. */
+export type K8sResource = IPersistentVolumeClaim | IJob;
 
-function resources(setup: K8sSetup, compute: boolean): Resource {
+function resources(setup: K8sSetup, compute: boolean): IResourceRequirements {
   const requests: Record<string, string> = {};
   const limits: Record<string, string> = {};
   if (compute && setup.cpus !== undefined) requests.cpu = String(setup.cpus);
   if (compute && setup.memory !== undefined) requests.memory = setup.memory;
   // GPUs are requested through limits only (an extended resource: request = limit).
   if (compute && setup.gpus !== undefined) limits['nvidia.com/gpu'] = String(setup.gpus);
-  const r: Resource = {};
+  const r: IResourceRequirements = {};
   if (Object.keys(requests).length > 0) r.requests = requests;
   if (Object.keys(limits).length > 0) r.limits = limits;
   return r;
 }
 
-function container(setup: K8sSetup, name: string, script: string, compute: boolean): Resource {
-  const c: Resource = {
+function container(setup: K8sSetup, name: string, script: string, compute: boolean): IContainer {
+  const c: IContainer = {
     name,
     image: setup.image,
     workingDir: '/app',
@@ -118,7 +126,7 @@ function container(setup: K8sSetup, name: string, script: string, compute: boole
   return c;
 }
 
-function podSpec(setup: K8sSetup, containers: Resource[], initContainers: Resource[] = []): Resource {
+function podSpec(setup: K8sSetup, containers: IContainer[], initContainers: IContainer[] = []): IPodSpec {
   return {
     restartPolicy: 'Never',
     ...(initContainers.length > 0 ? { initContainers } : {}),
@@ -132,19 +140,19 @@ function labels(setup: K8sSetup, component: string): Record<string, string> {
 }
 
 /** The four resources, as objects (the test validates each against the Kubernetes schema). */
-export function k8sResources(setup: K8sSetup): Resource[] {
+export function k8sResources(setup: K8sSetup): [IPersistentVolumeClaim, IJob, IJob, IJob] {
   const { outDir, shards } = setup;
   const q = shellQuote;
   const calibration = path.posix.join(outDir, 'calibration.json');
   const markers = path.posix.join(outDir, 'k8s');
   const bench = (extra: string[]) => `pnpm bench ${shellLine([...setup.benchArgs, ...extra])}`;
-  const pvc: Resource = {
+  const pvc: IPersistentVolumeClaim = {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: { name: setup.pvc, labels: labels(setup, 'storage') },
     spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: setup.storage } } },
   };
-  const calibrate: Resource = {
+  const calibrate: IJob = {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name: `${setup.name}-calibrate`, labels: labels(setup, 'calibrate') },
@@ -176,7 +184,7 @@ export function k8sResources(setup: K8sSetup): Resource[] {
     `mkdir -p ${q(markers)} && echo "$code" > ${q(markers)}/shard-$shard.exit`,
     'exit "$code"',
   ].join('\n');
-  const job: Resource = {
+  const job: IJob = {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name: setup.name, labels: labels(setup, 'shards') },
@@ -202,7 +210,7 @@ export function k8sResources(setup: K8sSetup): Resource[] {
       },
     },
   };
-  const report: Resource = {
+  const report: IJob = {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name: `${setup.name}-report`, labels: labels(setup, 'report') },
@@ -235,7 +243,7 @@ export function k8sResources(setup: K8sSetup): Resource[] {
 /** The manifest as multi-document YAML, with comments saying how to use it. */
 export function k8sManifest(setup: K8sSetup): string {
   const [pvc, calibrate, job, report] = k8sResources(setup);
-  const docs: [Resource, string][] = [
+  const docs: [K8sResource, string][] = [
     [
       pvc,
       [

@@ -241,6 +241,8 @@ export function slurmCommand(args: BenchArgs): number {
   const f = args.flags;
   rejectFlagsOf(args, ['image', 'gpus', 'pvc', 'storage'], 'k8s');
   const outDir = path.resolve(f.out ?? path.join('bench-results', presetByName(f.preset).name));
+  // #SBATCH lines are split at whitespace by sbatch, and the folder appears in them (--output).
+  if (/[\s"'\\]/.test(outDir)) throw new RangeError(`--out: a folder for Slurm cannot contain spaces or quotes (it goes into #SBATCH lines), got '${outDir}'`);
   if (f.calibration !== undefined) throw new RangeError('--calibration: pnpm bench slurm calibrates once itself into OUT/calibration.json; copy your file there instead');
   if (f.shard !== undefined) throw new RangeError('--shard: pnpm bench slurm submits every shard (--shards N); use --shard with a plain pnpm bench');
   const overrides = sbatchOptions(f);
