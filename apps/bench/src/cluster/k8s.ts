@@ -10,8 +10,9 @@
  *     0-based, `--shard` 1-based) with `--calibration OUT/calibration.json`, after an init container that waits for
  *     that file. Kubernetes has no dependencies between Jobs: the wait replaces Slurm's afterok. A failed pod is
  *     retried per index (`backoffLimitPerIndex`); a retried shard repeats none of its finished runs;
- *  4. Job `<name>-report`: waits until every shard has written OUT/k8s/shard-i.exit (its bench's exit code, whatever
- *     it was: Slurm's afterany), then `pnpm bench merge` and `pnpm bench report`.
+ *  4. Job `<name>-report`: waits until every shard has written OUT/k8s/<token>/shard-i.exit (its bench's exit code,
+ *     whatever it was: Slurm's afterany), then `pnpm bench merge` and `pnpm bench report`. The token is new with
+ *     every `pnpm bench k8s`, so that markers left by an earlier manifest cannot start a report early.
  *
  * Kubernetes: batch/v1 Indexed Jobs (1.24+); backoffLimitPerIndex is beta and on by default from 1.29, GA in 1.33.
  */
@@ -54,6 +55,8 @@ export interface K8sSetup {
   /** Retries of each shard. */
   backoffLimitPerIndex: number;
   recalibrate?: boolean;
+  /** Names this manifest's marker folder (OUT/k8s/<token>); new with every `pnpm bench k8s`. */
+  token: string;
 }
 
 /** A Kubernetes quantity (`16Gi`, `500M`, `2`). */
@@ -93,6 +96,7 @@ export function k8sSetup(flags: BenchArgs['flags']): K8sSetup {
     storage,
     backoffLimitPerIndex: 2,
     recalibrate: flags.recalibrate,
+    token: `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${Math.random().toString(16).slice(2, 6)}`,
   };
 }
 
@@ -144,7 +148,7 @@ export function k8sResources(setup: K8sSetup): [IPersistentVolumeClaim, IJob, IJ
   const { outDir, shards } = setup;
   const q = shellQuote;
   const calibration = path.posix.join(outDir, 'calibration.json');
-  const markers = path.posix.join(outDir, 'k8s');
+  const markers = path.posix.join(outDir, 'k8s', setup.token);
   const bench = (extra: string[]) => `pnpm bench ${shellLine([...setup.benchArgs, ...extra])}`;
   const pvc: IPersistentVolumeClaim = {
     apiVersion: 'v1',
@@ -166,7 +170,6 @@ export function k8sResources(setup: K8sSetup): [IPersistentVolumeClaim, IJob, IJ
             'calibrate',
             [
               'set -eu',
-              `mkdir -p ${q(markers)}`,
               `if [ -f ${q(calibration)} ]${setup.recalibrate ? ' && false' : ''}; then echo "reusing ${calibration}"; exit 0; fi`,
               bench(['--out', outDir, '--shard', `1/${shards}`, '--dry-run', ...(setup.recalibrate ? ['--recalibrate'] : [])]),
             ].join('\n'),
@@ -256,8 +259,9 @@ export function k8sManifest(setup: K8sSetup): string {
         '   that file and all read it, so every shard sizes its runs alike.',
         ` Retries: each shard index is retried up to ${setup.backoffLimitPerIndex} times (backoffLimitPerIndex) and skips the runs it finished.`,
         `   A shard retried after ${setup.name}-report ran: delete that Job and apply again to redo merge + report.`,
-        ` Rerun unfinished shards later: kubectl delete job ${setup.name} ${setup.name}-report, then kubectl apply -f job.yaml`,
-        '   (finished runs are skipped; the PVC and the calibration are kept).',
+        ` Rerun unfinished shards later: kubectl delete job ${setup.name} ${setup.name}-report, print a new manifest with the`,
+        '   same flags (pnpm bench k8s ...: it waits for new shard markers) and apply it; finished runs are skipped, the PVC',
+        '   and the calibration are kept.',
         '',
         ` The shared volume: a ReadWriteMany claim (NFS, CephFS, EFS, Filestore, ...), mounted at ${SHARED_MOUNT} in every pod.`,
         ` Datasets: CIFAR-10 and the COCO subset go in ${SHARED_MOUNT}/datasets (DB_DATA_DIR); MNIST ships in the image.`,
@@ -266,7 +270,7 @@ export function k8sManifest(setup: K8sSetup): string {
     ],
     [calibrate, ' 1. The one calibration (skipped when the file exists).'],
     [job, ` 2. The shards: pod i (JOB_COMPLETION_INDEX) runs --shard i+1/${setup.shards}.`],
-    [report, ' 3. Merge + report, after every shard has ended (each writes OUT/k8s/shard-i.exit).'],
+    [report, ` 3. Merge + report, after every shard has ended (each writes ${path.posix.join(setup.outDir, 'k8s', setup.token)}/shard-i.exit).`],
   ];
   return docs
     .map(([resource, comment]) => {

@@ -351,14 +351,12 @@ export function slurmCommand(args: BenchArgs): number {
 
   const ids = [entry.calibrationJob, entry.arrayJob, entry.reportJob].filter((id) => id !== undefined);
   out(`submitted to Slurm (${outDir}):`);
-  if (entry.calibrationJob) out(`  calibration    job ${entry.calibrationJob}  -> ${calibrationFileOf(outDir)}`);
-  if (entry.arrayJob) out(`  shards         job ${entry.arrayJob}, tasks ${array} of ${setup.shards} (task i = shard i/${setup.shards} -> ${resultFileName({ index: 1, count: setup.shards }).replace('-1-', '-i-')})`);
-  out(`  merge + report job ${entry.reportJob}${entry.arrayJob ? ` (after the shards, whatever their outcome)` : ''} -> ${path.join(outDir, 'report.md')}, report.html`);
-  out('watch:');
-  out(`  squeue --jobs=${ids.join(',')}                       queue state`);
-  out(`  tail -f ${path.join(dir, 'shard-*.out')}    each shard's progress (one line per epoch and per run)`);
-  out(`  wc -l ${path.join(outDir, 'results-shard-*.jsonl')}   finished runs per shard`);
-  out(`cancel: scancel ${ids.join(' ')}`);
-  out(`resubmit what did not finish: pnpm bench slurm --resume --out ${shellQuote(outDir)}`);
+  if (entry.calibrationJob) out(`  calibration:    job ${entry.calibrationJob} -> ${calibrationFileOf(outDir)}`);
+  if (entry.arrayJob) out(`  shards:         job ${entry.arrayJob}, array tasks ${array} (of 1-${setup.shards}; task i is shard i/${setup.shards} -> ${resultFileName({ index: 1, count: setup.shards }).replace('-1-', '-i-')})`);
+  out(`  merge + report: job ${entry.reportJob}${entry.arrayJob ? ` (after the shards, whatever their outcome)` : ''} -> ${path.join(outDir, 'report.md')}, report.html`);
+  out(`watch:    squeue --jobs=${ids.join(',')}`);
+  out(`progress: tail -f ${path.join(dir, 'shard-*.out')}  (a line per epoch and per run; finished runs: wc -l ${path.join(outDir, 'results-shard-*.jsonl')})`);
+  out(`cancel:   scancel ${ids.join(' ')}`);
+  out(`resume:   pnpm bench slurm --resume --out ${shellQuote(outDir)}  (resubmits only the shards with unfinished runs)`);
   return 0;
 }
