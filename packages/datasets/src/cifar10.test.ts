@@ -33,6 +33,7 @@ describe('loadCifar10 from a data directory', () => {
     expect(Buffer.compare(Buffer.from(d.train.images.subarray(5 * 3072)), Buffer.from(written.data_batch_3.images))).toBe(0);
     expect(d.summary).toBe(`CIFAR-10: 2 of 5 training batches (data_batch_1, data_batch_3) = 10 training images + 5 test images from dataDir (${dir})`);
     expect(logs).toEqual([d.summary]);
+    expect(d.files).toEqual(['data_batch_1.bin', 'data_batch_3.bin', 'test_batch.bin', 'batches.meta.txt'].map((f) => path.join(dir, f)));
     expect(d.classNames[9]).toBe('truck');
   });
 

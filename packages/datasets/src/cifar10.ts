@@ -292,7 +292,10 @@ export async function loadCifar10(options: Cifar10Options = {}): Promise<Classif
       `${count(subset.train.count)} training images${validation} + ${count(subset.test.count)} test images ` +
       `from ${from} (${files.dir})`;
     log(summary);
-    return { name: 'cifar10', ...subset, classNames, source: from, location: files.dir, summary };
+    const read = [...files.trainBatches.map((i) => `data_batch_${i}.bin`), 'test_batch.bin', 'batches.meta.txt']
+      .map((name) => path.join(files.dir, name))
+      .filter((file) => existsSync(file));
+    return { name: 'cifar10', ...subset, classNames, source: from, location: files.dir, files: read, summary };
   }
   throw new DatasetNotFoundError('CIFAR-10', tried, { cause: lastError });
 }

@@ -28,6 +28,8 @@ describe('loadMnist from a data directory', () => {
     expect(a.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     const b = await loadMnist({ dataDir: gz, download: false, ...quiet });
     expect(b.location).toBe(path.join(gz, 'mnist'));
+    // The files read, training then test, as found (here gzipped).
+    expect(b.files).toEqual(['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map((f) => path.join(gz, 'mnist', `${f}.gz`)));
     expect([b.train.count, b.test.count]).toEqual([7, 3]);
   });
 

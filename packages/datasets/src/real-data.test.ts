@@ -1,12 +1,15 @@
 // Facts about the real datasets, checked when they are present (DB_DATA_DIR, else ../shared/datasets beside the
 // checkout); skipped with a printed reason otherwise. The CIFAR-10 copy in ../shared/datasets has the original
 // order and labels but JPEG-degraded pixels (see its README), so no exact pixel values are asserted.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CIFAR10_MEAN, CIFAR10_STD, channelStats } from './classification/image-set.js';
 import { loadCifar10 } from './cifar10.js';
 import { loadCoco } from './coco/annotations.js';
+import { downloadCocoSubset } from './coco/download.js';
+import { serveRanges, startServer, type Handler } from './test-utils/server.js';
+import { writeZip } from './test-utils/zip.js';
 import { readJpeg } from './coco/decode.js';
 import { hashFile } from './download/checksum.js';
 import { MNIST_FILES, loadMnist, mnistPackageDir } from './mnist.js';
@@ -83,6 +86,43 @@ describe.skipIf(!hasCoco)('COCO-2017 subset from the data directory', () => {
         const d = await readJpeg(im.path, decoder);
         expect([d.width, d.height, d.data.length]).toEqual([im.width, im.height, im.width * im.height * 3]);
       }
+    }
+  });
+});
+
+describe.skipIf(!hasCoco)('COCO-2017 subset download (real annotations and JPEGs, served on 127.0.0.1)', () => {
+  it('gives loadCoco the same first N images and boxes as the subset itself', async () => {
+    const root = path.join(real.dir!, 'coco-2017-subset');
+    const routes: Record<string, Handler> = {};
+    const json = (split: string) => readFileSync(path.join(root, 'annotations', `instances_${split}.json`));
+    routes['/annotations/annotations_trainval2017.zip'] = serveRanges(
+      writeZip([
+        { name: 'annotations/instances_train2017.json', data: json('train2017') },
+        { name: 'annotations/instances_val2017.json', data: json('val2017') },
+      ]),
+    );
+    const want = { train2017: 12, val2017: 8 } as const;
+    const expected = {
+      train2017: await loadCoco({ root, split: 'train2017', limit: want.train2017, log: false }),
+      val2017: await loadCoco({ root, split: 'val2017', limit: want.val2017, log: false }),
+    };
+    for (const [split, d] of Object.entries(expected)) {
+      for (const im of d.images) routes[`/${split}/${im.fileName}`] = serveRanges(readFileSync(im.path));
+    }
+    const server = await startServer(routes);
+    const cache = tempDir('db-coco-real-');
+    try {
+      const report = await downloadCocoSubset({ cacheDir: cache.dir, mirror: server.base, images: want, log: false });
+      for (const split of ['train2017', 'val2017'] as const) {
+        const got = await loadCoco({ root: report.root, split, log: false });
+        const strip = (d: typeof got) => d.images.map(({ path: _p, ...im }) => im);
+        expect(strip(got)).toEqual(strip(expected[split]));
+        expect(got.boxCount).toBe(expected[split].boxCount);
+        expect(got.categories).toEqual(expected[split].categories);
+      }
+    } finally {
+      await server.close();
+      cache.cleanup();
     }
   });
 });

@@ -51,6 +51,19 @@ export {
 } from './networks/resnet50.js';
 export { densenet, DENSENET121_BLOCKS, type DenseNetOptions } from './networks/densenet.js';
 export { buildNetwork, type AnyNetworkOptions } from './networks/build.js';
-export { BatchNormalization, batchNormalization, batchNormTraining } from './layers/batch-normalization.js';
+export {
+  BatchNormalization,
+  batchNormalization,
+  batchNormTraining,
+  type BatchNormalizationArgs,
+  type MovingVarianceCorrection,
+} from './layers/batch-normalization.js';
+export {
+  recalibrateBatchNorm,
+  withRecalibratedBatchNorm,
+  findBatchNormLayers,
+  type RecalibrateBatchNormOptions,
+  type RecalibrateBatchNormReport,
+} from './batchnorm/recalibrate.js';
 export { loadKerasWeights, type LoadKerasWeightsOptions, type KerasWeightsReport } from './weights/keras-h5.js';
 export { KERAS_RESNET50_NOTOP_WEIGHTS } from './weights/keras-resnet50.js';

@@ -9,6 +9,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { PlannedRun, RunConfig } from '../experiments/config.js';
 import { formatDuration } from '../plan/plan.js';
+import type { DataSource } from '../experiments/data-source.js';
 import { appendRecord, RECORD_FORMAT, type RecordEnvironment, type RunRecord } from '../results/store.js';
 import type { CalibrationSample, EpochRecord, RunOutcome } from '../runners/types.js';
 import type { FromWorker, ToWorker, WorkerEnvironment } from './messages.js';
@@ -99,6 +100,8 @@ export interface ExecuteOptions extends WorkerOptions {
   preset: string;
   /** Commit, stored in each record. */
   commit: string;
+  /** The data of each dataset the runs read, stored in each run's record. */
+  data?: ReadonlyMap<string, DataSource>;
   /** Progress display. */
   display: ProgressDisplay;
 }
@@ -192,6 +195,7 @@ export async function executeRuns(options: ExecuteOptions): Promise<ExecuteSumma
         config: run.config,
         commit: options.commit,
         environment: environment(env, jobs),
+        ...(options.data?.has(run.config.dataset) ? { data: options.data.get(run.config.dataset) } : {}),
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
         wallSeconds,

@@ -46,6 +46,8 @@ export interface Preset {
   seeds: number;
   /** Whether `--budget` sizes training images and epochs from the calibration. */
   budgetSized: boolean;
+  /** Set on presets that only check the pipeline: their runs are far too short to learn, so their figures mean nothing. */
+  pipelineCheck?: true;
   /** The table's settings before budget sizing and flags. */
   settings(table: BenchTable): TableSettings;
 }
@@ -66,6 +68,7 @@ const QUICK: Preset = {
   description: 'every table, a tiny run per row (pipeline check for CI; its figures mean nothing)',
   seeds: 1,
   budgetSized: false,
+  pipelineCheck: true,
   settings(table) {
     if (table.runner === 'detection') {
       return { ...table.paper, epochs: 1, batchSize: 2, trainImages: 4, valImages: 4, inputSize: 128 };

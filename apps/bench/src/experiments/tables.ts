@@ -89,7 +89,11 @@ interface TableBase {
   readonly networkLabel: string;
   /** The rows, in the report's order. */
   readonly rows: readonly TableRow[];
-  /** Choices the report does not state, and what the bench does instead; printed in the plan and the report. */
+  /**
+   * Choices the report does not state, and what the bench does instead, that hold whatever the run's settings;
+   * printed in the plan and the report. The report adds those that depend on the settings and the data (epochs,
+   * batch size, learning rate, network size, augmentation, which data) from what the runs used: report/choices.ts.
+   */
   readonly assumptions: readonly string[];
   /** Where the report presents this table. */
   readonly reportSection: string;
@@ -129,18 +133,12 @@ export const KEEP_PROB_SCHEDULE =
   'lowered it per epoch in a callback).';
 
 const SHARED_CLASSIFICATION_ASSUMPTIONS = [
-  'Optimiser: Adam, learning rate 1e-3, categorical cross-entropy (the report does not name them; 1e-3 is Keras\' Adam default).',
-  'Batch size 64 (not stated in the report).',
   'Accuracy is measured after the last epoch on the test images (the report shows final accuracy of Keras\' fit with validation_data = test set).',
   'Seeds: seed s initialises the weights (glorot_uniform seeded per layer, like the report\'s seed=0), the masks and the data order; the report ran each row once.',
   KEEP_PROB_SCHEDULE,
 ];
-const CIFAR_ASSUMPTIONS = [
-  'Augmentation: pad 4 + random crop + horizontal flip (the report does not say; standard for CIFAR-10).',
-  'Inputs normalised per channel with CIFAR-10\'s mean and std.',
-  'The bundled CIFAR-10 is a JPEG-derived copy with 20,000 training images; the original 50,000 download when there is internet.',
-];
-const MNIST_ASSUMPTIONS = ['No augmentation; inputs normalised with MNIST\'s mean and std (not stated in the report).'];
+const CIFAR_ASSUMPTIONS = ['Inputs normalised per channel with CIFAR-10\'s mean and std.'];
+const MNIST_ASSUMPTIONS = ['Inputs normalised with MNIST\'s mean and std (not stated in the report).'];
 
 function classificationRows(network: NetworkName, figures: readonly number[]): TableRow[] {
   return reportVariants(network).map((v, i) => ({
@@ -157,7 +155,6 @@ function classificationTable(
   network: NetworkName,
   figures: readonly number[],
   epochs: number,
-  epochsNote: string,
   reportSection: string,
 ): ClassificationTable {
   const cifar = dataset === 'cifar10';
@@ -180,18 +177,12 @@ function classificationTable(
       network: {},
     },
     assumptions: [
-      epochsNote,
-      ...(network === 'resnet50' ? ['ResNet-50 with Keras\' ImageNet stem (7x7/2 conv + 3x3/2 pool), as the report\'s Keras code.'] : []),
-      ...(network === 'densenet' ? ['DenseNet-121 layout (blocks 6, 12, 24, 16; growth 32): the report shows only its first layers.'] : []),
       ...SHARED_CLASSIFICATION_ASSUMPTIONS,
       ...(cifar ? CIFAR_ASSUMPTIONS : MNIST_ASSUMPTIONS),
     ],
     reportSection,
   };
 }
-
-const EPOCHS_STATED = 'Epochs: 100, as the report states for CustomNet.';
-const EPOCHS_ASSUMED = 'Epochs: 50 at paper scale (the report states 100 only for CustomNet; its keepProb callback implies a few dozen).';
 
 /** The report's RetinaNet rows (table 7), in its order, with its loss / val_loss. */
 const RETINANET_ROWS: readonly TableRow[] = [
@@ -206,12 +197,12 @@ const RETINANET_ROWS: readonly TableRow[] = [
 
 /** The seven tables, in the issue's order (1-3 CIFAR-10, 4-6 MNIST, 7 COCO). */
 export const TABLES: readonly BenchTable[] = [
-  classificationTable(1, 'cifar10', 'resnet50', [0.6878, 0.6619, 0.5477, 0.6935, 0.6743], 50, EPOCHS_ASSUMED, 'ResNet-50 Experiment'),
-  classificationTable(2, 'cifar10', 'densenet', [0.6581, 0.606, 0.6105, 0.704, 0.7146], 50, EPOCHS_ASSUMED, 'DenseNet Experiment'),
-  classificationTable(3, 'cifar10', 'customNet', [0.7813, 0.8264, 0.7617, 0.8004, 0.7956], 100, EPOCHS_STATED, 'CustomNet Experiment'),
-  classificationTable(4, 'mnist', 'densenet', [0.9899, 0.9893, 0.9799, 0.991, 0.9919], 50, EPOCHS_ASSUMED, 'Results on MNIST (DenseNet)'),
-  classificationTable(5, 'mnist', 'resnet50', [0.99, 0.992, 0.9807, 0.9898, 0.9876], 50, EPOCHS_ASSUMED, 'Results on MNIST (ResNet-50)'),
-  classificationTable(6, 'mnist', 'customNet', [0.9939, 0.9945, 0.9941, 0.9931, 0.9945], 100, EPOCHS_STATED, 'Results on MNIST (CustomNet)'),
+  classificationTable(1, 'cifar10', 'resnet50', [0.6878, 0.6619, 0.5477, 0.6935, 0.6743], 50, 'ResNet-50 Experiment'),
+  classificationTable(2, 'cifar10', 'densenet', [0.6581, 0.606, 0.6105, 0.704, 0.7146], 50, 'DenseNet Experiment'),
+  classificationTable(3, 'cifar10', 'customNet', [0.7813, 0.8264, 0.7617, 0.8004, 0.7956], 100, 'CustomNet Experiment'),
+  classificationTable(4, 'mnist', 'densenet', [0.9899, 0.9893, 0.9799, 0.991, 0.9919], 50, 'Results on MNIST (DenseNet)'),
+  classificationTable(5, 'mnist', 'resnet50', [0.99, 0.992, 0.9807, 0.9898, 0.9876], 50, 'Results on MNIST (ResNet-50)'),
+  classificationTable(6, 'mnist', 'customNet', [0.9939, 0.9945, 0.9941, 0.9931, 0.9945], 100, 'Results on MNIST (CustomNet)'),
   {
     id: 7,
     runner: 'detection',
@@ -221,8 +212,6 @@ export const TABLES: readonly BenchTable[] = [
     rows: RETINANET_ROWS,
     paper: { epochs: 50, batchSize: 2, trainImages: 500, valImages: 158, inputSize: 512, learningRate: 1e-4, regularizeFpn: true },
     assumptions: [
-      'Training images: the report used "a smaller subset of ~500 images"; the bundled subset has 288 train2017 and 158 val2017 images, so trainImages is capped at what is found.',
-      'Epochs 50, batch 2, input 512x512, learning rate 1e-4 at paper scale (none stated; keras-io\'s RetinaNet example, which the report follows, uses 512 input and batch 2).',
       'loss / val_loss: the last epoch\'s (the report says it "considered the lowest loss value"; the bench reports both final and lowest).',
       'Regulariser inside the backbone and the FPN ("we have inserted inside ResNet-50 FPN the DropBlock method").',
       KEEP_PROB_SCHEDULE,

@@ -33,7 +33,7 @@ describe('verdicts', () => {
   it('leaves it unresolved when the seeds overlap, or with one seed, or without the table', () => {
     const noisy = judgeClaim(claim('dropblock-beats-dropout-cifar'), values({ 1: cifarRows(0.6, 0.601, 0.6), 2: cifarRows(0.6, 0.601, 0.6) }, [-0.05, 0, 0.05]));
     expect(noisy.verdict).toBe('not resolved');
-    expect(noisy.because).toContain('needs p < 0.0250 in every table');
+    expect(noisy.because).toContain('needs p < 0.0250 for one of them in every table');
     const one = judgeClaim(claim('dropblock-beats-dropout-cifar'), values({ 1: cifarRows(0.6, 0.7, 0.7), 2: cifarRows(0.6, 0.7, 0.7) }, [0]));
     expect(one).toMatchObject({ verdict: 'not resolved', because: 'needs at least 2 finished seeds per row; table 1 dropBlock3 has 1' });
     expect(judgeClaim(claim('dropblock-beats-dropout-cifar'), values({ 1: cifarRows(0.6, 0.7, 0.7) })).because).toBe('table 2 not in these results');
@@ -52,7 +52,11 @@ describe('verdicts', () => {
     const spatialWorse = { ...equal, spatialDropout: 0.97 };
     const v = judgeClaim(claim('mnist-equal'), values({ 4: equal, 5: spatialWorse, 6: equal }, tight));
     expect(v.verdict).toBe('contradicted');
-    expect(v.because).toMatch(/^table 5: spatialDropout differs from none by -0\.0200/);
+    expect(v.because).toMatch(/^table 5: spatialDropout differs from none by -0\.0200, more than the margin 0\.01 \(p < 0\.0001\)/);
+    // Just past the margin (0.0105) but not significantly past it: a significant difference from 0 is not enough.
+    const justPast = judgeClaim(claim('mnist-equal'), values({ 4: equal, 5: { ...equal, spatialDropout: 0.9795 }, 6: equal }));
+    expect(justPast.verdict).toBe('not resolved');
+    expect(justPast.because).toMatch(/^table 5 spatialDropout: difference -0\.0105 not shown within ±0\.01/);
     // Spread too wide to show equivalence, difference too small to contradict.
     expect(judgeClaim(claim('mnist-equal'), values({ 4: equal, 5: equal, 6: equal }, [-0.01, 0, 0.01])).verdict).toBe('not resolved');
   });

@@ -20,12 +20,43 @@ export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
   }
 }
 
+/** Point shapes of the metrics of a two-metric plot (a run of one epoch has points and no lines). */
+const METRIC_SHAPES = ['circle', 'square'] as const;
+
+/**
+ * The metric legend of a two-metric plot: each entry drawn as its series is, a short dark stroke with the series'
+ * dash and its point shape in the middle (Vega symbol paths on a unit square; the stroke's dash comes from the
+ * strokeDash scale). Without this it drew each metric as the same filled black dot.
+ */
+function metricLegend(labels: readonly string[]): Record<string, unknown> {
+  const circle = 'M0.3,0A0.3,0.3,0,1,1,-0.3,0A0.3,0.3,0,1,1,0.3,0Z';
+  const square = 'M-0.3,-0.3H0.3V0.3H-0.3Z';
+  // The marker sits in a gap of the line: line, marker, line.
+  const path = (marker: string) => `M-1,0H-0.3${marker}M0.3,0H1`;
+  return {
+    orient: 'bottom',
+    symbolSize: 400,
+    symbolStrokeWidth: 1.5,
+    encode: {
+      symbols: {
+        update: {
+          stroke: { value: '#333' },
+          fill: { value: 'none' },
+          fillOpacity: { value: 0 },
+          shape: { signal: `datum.value === ${JSON.stringify(labels[1])} ? ${JSON.stringify(path(square))} : ${JSON.stringify(path(circle))}` },
+        },
+      },
+    },
+  };
+}
+
 /** Metric per epoch, one line per row (mean over seeds). */
 export function curveSpec(summary: TableSummary, metrics: readonly string[]): vl.TopLevelSpec | undefined {
   const values = summary.rows.flatMap((r) =>
-    metrics.flatMap((m) => (r.curves[m] ?? []).map(([epoch, value]) => ({ row: r.row.label, metric: LABELS[m] ?? m, epoch, value }))),
+    metrics.flatMap((m) => (r.curves[m] ?? []).map(([epoch, value]) => ({ row: r.row.label, metric: LABELS[m] ?? m, marker: LABELS[m] ?? m, epoch, value }))),
   );
   if (values.length === 0) return undefined;
+  const labels = metrics.map((m) => LABELS[m] ?? m);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Table ${summary.table.id}: ${metrics.map((m) => LABELS[m] ?? m).join(' and ')} per epoch (mean over seeds)`,
@@ -37,7 +68,15 @@ export function curveSpec(summary: TableSummary, metrics: readonly string[]): vl
       x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' }, title: 'epoch' },
       y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metrics.length === 1 ? LABELS[metrics[0]] : 'loss' },
       color: { field: 'row', type: 'nominal', title: null, scale: { domain: summary.rows.map((r) => r.row.label) }, legend: { orient: 'bottom', columns: 1, labelLimit: 600 } },
-      ...(metrics.length > 1 ? { strokeDash: { field: 'metric', type: 'nominal', title: null } } : {}),
+      // Two metrics: told apart by the line's dash, and the legend draws that dash (a short solid or dashed stroke);
+      // by default it drew each as the same filled dot.
+      ...(metrics.length > 1
+        ? {
+            strokeDash: { field: 'metric', type: 'nominal', title: null, scale: { domain: labels, range: [[1, 0], [6, 3]] }, legend: metricLegend(labels) },
+            // The same metric under another field name, so Vega-Lite keeps this channel out of the legend above.
+            shape: { field: 'marker', type: 'nominal', title: null, scale: { domain: labels, range: [...METRIC_SHAPES] }, legend: null },
+          }
+        : {}),
     },
   } as vl.TopLevelSpec;
 }

@@ -4,16 +4,20 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { dataSourceLine } from '../experiments/data-source.js';
+import { PRESET_NAMES, presetByName } from '../experiments/presets.js';
 import { primaryMetric, type BenchTable } from '../experiments/tables.js';
 import { formatDuration } from '../plan/plan.js';
 import type { RunRecord } from '../results/store.js';
 import { ALPHA } from './claims.js';
+import { tableChoices } from './choices.js';
 import { tablePlots, type Plot } from './plots.js';
 import { buildReportModel, reportedValue, type RowSummary, type Spread, type TableSummary } from './summary.js';
 
 type Block =
   | { kind: 'heading'; level: number; text: string }
   | { kind: 'paragraph'; text: string }
+  | { kind: 'warning'; text: string }
   | { kind: 'list'; items: string[] }
   | { kind: 'table'; head: string[]; rows: string[][] }
   | { kind: 'plot'; plot: Plot };
@@ -47,7 +51,7 @@ function settingsText(table: BenchTable, summary: TableSummary): string {
 function classificationRows(summary: TableSummary): Block {
   return {
     kind: 'table',
-    head: ['model', 'report', 'ours: mean ± sd (n seeds)', 'ours − report', 'best epoch (mean)'],
+    head: ['model', 'report', 'ours: mean ± sd (n seeds)', 'ours − report', "best epoch's test accuracy (mean over seeds)"],
     rows: summary.rows.map((r: RowSummary) => [
       r.row.label,
       num(reportedValue(r.row, 'accuracy')),
@@ -100,10 +104,32 @@ function environmentBlocks(records: readonly RunRecord[]): Block[] {
         ['TensorFlow.js', unique(env.map((e) => e.tfjs))],
         ['platform', unique(env.map((e) => e.platform))],
         ['commit', unique(records.map((r) => r.commit))],
+        ['data', unique(records.map((r) => (r.data ? `${r.data.dataset}: ${dataSourceLine(r.data)}` : `${r.config.dataset}: not recorded`)))],
         ['runs', `${records.filter((r) => r.status === 'ok').length} finished, ${records.filter((r) => r.status === 'failed').length} failed`],
         ['total run time (sum over runs)', formatDuration(work)],
         ['wall time (first start to last end)', records.length > 0 ? formatDuration((Math.max(...ends) - Math.min(...starts)) / 1000) : '–'],
       ],
+    },
+  ];
+}
+
+/**
+ * The warning a pipeline-check preset's report opens with: its figures mean nothing. The sizes quoted are the
+ * runs' own (largest over the records).
+ */
+function pipelineCheckWarning(records: readonly RunRecord[]): Block[] {
+  const names = [...new Set(records.map((r) => r.preset))].filter((p) => (PRESET_NAMES as readonly string[]).includes(p) && presetByName(p).pipelineCheck);
+  if (names.length === 0) return [];
+  const mine = records.filter((r) => names.includes(r.preset));
+  const most = (key: 'trainImages' | 'epochs') => Math.max(...mine.map((r) => r.config.settings[key]));
+  const shrunk = mine.some((r) => 'network' in r.config.settings && Object.keys(r.config.settings.network).length > 0);
+  return [
+    {
+      kind: 'warning',
+      text:
+        `These figures mean nothing. Preset ${names.join(', ')} checks the pipeline only: its runs train on at most ${most('trainImages')} images ` +
+        `for at most ${most('epochs')} epoch(s)${shrunk ? ', some networks shrunk for speed' : ''}: far too little to learn, so its accuracies and losses ` +
+        'say nothing about the regularisers and its verdicts nothing about the report\'s claims. For results, run the default preset (pnpm bench) or the paper preset.',
     },
   ];
 }
@@ -114,6 +140,7 @@ async function reportBlocks(all: readonly RunRecord[], source: string): Promise<
   const preset = unique(model.records.map((r) => r.preset));
   const blocks: Block[] = [
     { kind: 'heading', level: 1, text: `DropBlock study, rerun (preset ${preset || 'none'})` },
+    ...pipelineCheckWarning(model.records),
     {
       kind: 'paragraph',
       text:
@@ -125,8 +152,10 @@ async function reportBlocks(all: readonly RunRecord[], source: string): Promise<
     {
       kind: 'paragraph',
       text:
-        `Test: Welch's unequal-variance t-test, two-sided, on the final metric (one value per seed), family-wise alpha = ${ALPHA} split ` +
-        'over the comparisons of a claim (Bonferroni); equality claims use two one-sided tests (TOST) with the stated margin. A claim is ' +
+        `Test: Welch's unequal-variance t-test on the final metric (one value per seed), family-wise alpha = ${ALPHA} for each verdict: ` +
+        'split over the comparisons any one of which could give it (Bonferroni: any table, any of several candidate rows), not over those ' +
+        'that must all agree. Equality claims are supported by two one-sided tests (TOST) with the stated margin, and contradicted only by ' +
+        'a test that a row differs by more than the margin. A claim is ' +
         '"not resolved" when a row has fewer than 2 finished seeds or when the tests decide neither way: more seeds or a larger --budget may resolve it.',
     },
     {
@@ -144,15 +173,23 @@ async function reportBlocks(all: readonly RunRecord[], source: string): Promise<
     const failed = summary.rows.flatMap((r) => r.failed);
     if (failed.length > 0) blocks.push({ kind: 'list', items: failed.map((f) => `failed: ${f.runId}: ${f.reason ?? 'unknown reason'}`) });
     blocks.push({ kind: 'paragraph', text: 'Choices the report leaves unstated, and what the bench does:' });
-    blocks.push({ kind: 'list', items: [...table.assumptions] });
+    blocks.push({ kind: 'list', items: tableChoices(table, summary.settings, model.records.filter((r) => r.table === table.id)) });
     for (const plot of await tablePlots(summary)) blocks.push({ kind: 'plot', plot });
   }
   blocks.push(...environmentBlocks(model.records));
   return blocks;
 }
 
+/**
+ * Text in Markdown with `&`, `<` and `>` escaped: Markdown passes raw HTML through, and records carry text from
+ * outside (a failed run's reason), which must show as text, not run as markup in a viewer.
+ */
+function mdText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function mdCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return mdText(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
 function toMarkdown(blocks: readonly Block[]): string {
@@ -160,15 +197,17 @@ function toMarkdown(blocks: readonly Block[]): string {
     .map((b) => {
       switch (b.kind) {
         case 'heading':
-          return `${'#'.repeat(b.level)} ${b.text}`;
+          return `${'#'.repeat(b.level)} ${mdText(b.text)}`;
         case 'paragraph':
-          return b.text;
+          return mdText(b.text);
+        case 'warning':
+          return `> **${mdText(b.text)}**`;
         case 'list':
-          return b.items.map((i) => `- ${i}`).join('\n');
+          return b.items.map((i) => `- ${mdText(i).replace(/\n/g, ' ')}`).join('\n');
         case 'table':
           return [`| ${b.head.map(mdCell).join(' | ')} |`, `|${b.head.map(() => '---').join('|')}|`, ...b.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n');
         case 'plot':
-          return `![${b.plot.caption}](plots/${b.plot.file})`;
+          return `![${mdText(b.plot.caption)}](plots/${b.plot.file})`;
       }
     })
     .join('\n\n')
@@ -182,7 +221,7 @@ function esc(text: string): string {
 const STYLE = `body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f4}figure{margin:1em 0}figcaption{color:#555;font-size:13px}
-td.v-supported{background:#e6f4ea}td.v-contradicted{background:#fde8e8}td.v-not-resolved{background:#f6f6f6}`;
+p.warning{background:#fff4e5;border-left:4px solid #e8710a;padding:8px 12px}td.v-supported{background:#e6f4ea}td.v-contradicted{background:#fde8e8}td.v-not-resolved{background:#f6f6f6}`;
 
 function toHtml(blocks: readonly Block[], title: string): string {
   const body = blocks
@@ -192,6 +231,8 @@ function toHtml(blocks: readonly Block[], title: string): string {
           return `<h${b.level}>${esc(b.text)}</h${b.level}>`;
         case 'paragraph':
           return `<p>${esc(b.text)}</p>`;
+        case 'warning':
+          return `<p class="warning"><strong>${esc(b.text)}</strong></p>`;
         case 'list':
           return `<ul>${b.items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
         case 'table': {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleSd, studentTUpper, tostP, welchTest } from './stats.js';
+import { nonEquivalenceP, sampleSd, studentTUpper, tostP, welchTest } from './stats.js';
 
 // Reference values from SciPy 1.17 (scipy.stats.t.sf, ttest_ind(equal_var=False)), computed once by hand.
 describe('statistics', () => {
@@ -27,5 +27,19 @@ describe('statistics', () => {
   it('gives the TOST p-value (the larger one-sided p)', () => {
     expect(tostP([0.99, 0.991, 0.9905], [0.9902, 0.9899, 0.9907], 0.005)).toBeCloseTo(0.00013652363299312536, 8);
     expect(tostP([0.5, 0.6], [0.1, 0.2], 0.01)).toBeGreaterThan(0.5);
+  });
+
+  it('gives the non-equivalence p-value: both tails at a true difference of ±margin', () => {
+    const a = [0.61, 0.63, 0.6, 0.64];
+    const b = [0.58, 0.57, 0.6];
+    const w = welchTest(a, b); // difference 0.0383, se 0.01327, df 4.861
+    const p = nonEquivalenceP(a, b, 0.01);
+    expect(p).toBeCloseTo(studentTUpper((w.difference - 0.01) / w.se, w.df) + studentTUpper((w.difference + 0.01) / w.se, w.df), 12);
+    expect(p).toBeCloseTo(0.05316, 5); // one-sided p of difference > margin is 0.0531; the far tail adds 0.00006
+    expect(nonEquivalenceP(b, a, 0.01)).toBeCloseTo(p, 12); // the sign of the difference does not matter
+    // A difference exactly at the margin: half the mass past it, plus the far tail.
+    expect(nonEquivalenceP([1, 3], [0, 2], 1)).toBeCloseTo(0.5 + studentTUpper(2 / Math.sqrt(2), 2), 10);
+    expect(nonEquivalenceP([2, 2], [1, 1], 0.5)).toBe(0);
+    expect(nonEquivalenceP([2, 2], [1, 1], 1.5)).toBe(1);
   });
 });

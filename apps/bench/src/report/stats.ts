@@ -122,3 +122,19 @@ export function tostP(a: readonly number[], b: readonly number[], margin: number
   const upper = 1 - studentTUpper((w.difference - margin) / w.se, w.df); // H0: difference >= margin
   return Math.max(lower, upper);
 }
+
+/**
+ * Test of non-equivalence, H0: |mean(a) - mean(b)| <= margin against H1: |difference| > margin, with Welch's
+ * standard error and degrees of freedom. The p-value is the largest probability over H0 of a difference at least
+ * as far from zero as the one seen: P(|D| >= |d|) is increasing in |delta|, so the largest is at delta = ±margin,
+ * P(T > (|d| - margin) / se) + P(T > (|d| + margin) / se). The second term keeps the level when se is large
+ * against the margin (a difference past the margin on the other side); with se small it vanishes and this is the
+ * one-sided test of difference > margin in the direction seen. Rejecting it at alpha says the rows differ by more
+ * than the margin; a two-sided test of difference = 0 says only that they differ.
+ */
+export function nonEquivalenceP(a: readonly number[], b: readonly number[], margin: number): number {
+  const w = welchTest(a, b);
+  const d = Math.abs(w.difference);
+  if (w.se === 0) return d > margin ? 0 : 1;
+  return Math.min(1, studentTUpper((d - margin) / w.se, w.df) + studentTUpper((d + margin) / w.se, w.df));
+}

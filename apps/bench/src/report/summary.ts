@@ -3,7 +3,7 @@
  * report's figure and the difference; per-epoch means for the plots; the verdicts; the failed runs; the environment.
  */
 import { primaryMetric, TABLES, type BenchTable, type TableRow } from '../experiments/tables.js';
-import { effectiveRecords, type RunRecord } from '../results/store.js';
+import { effectiveRecords, mixedSettings, type RunRecord } from '../results/store.js';
 import { CLAIMS, judgeClaim, type Verdict } from './claims.js';
 import { mean, sampleSd } from './stats.js';
 
@@ -37,7 +37,7 @@ export interface TableSummary {
   table: BenchTable;
   /** Rows with at least one record. */
   rows: RowSummary[];
-  /** Settings the runs used (of the first record). */
+  /** Settings the runs used (every record of a table has the same: see `mixedSettings`). */
   settings: RunRecord['config']['settings'] | undefined;
 }
 
@@ -58,6 +58,9 @@ function spread(values: number[]): Spread {
 /** Builds the report's model from result records (duplicates and superseded failures removed first). */
 export function buildReportModel(all: readonly RunRecord[]): ReportModel {
   const records = effectiveRecords(all);
+  // One table, one set of settings: its rows are compared with each other and judged together.
+  const mixed = mixedSettings(records);
+  if (mixed.length > 0) throw new RangeError(`${mixed.join('; ')}: a report needs one set of settings per table`);
   const ok = records.filter((r) => r.status === 'ok');
   const tables: TableSummary[] = [];
   for (const table of TABLES) {

@@ -2,7 +2,9 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendRecord, effectiveRecords, finishedHashes, mergeResults, readResults, type RunRecord } from './store.js';
+import type { ClassificationSettings } from '../experiments/tables.js';
+import { makeRecord } from '../test-utils/records.js';
+import { appendRecord, effectiveRecords, finishedHashes, mergeResults, mixedSettings, readResults, type RunRecord } from './store.js';
 
 function record(runId: string, hash: string, status: 'ok' | 'failed' = 'ok', finishedAt = '2026-01-01T00:00:01.000Z'): RunRecord {
   const [t, row, s] = runId.split('-');
@@ -84,5 +86,21 @@ describe('result files', () => {
     const file = path.join(dir(), 'results.jsonl');
     writeFileSync(file, '{"hello":1}\n');
     expect(readResults(file)).toEqual({ records: [], warnings: [`${file}: line 1 is not a bench result record; skipped`] });
+  });
+
+  it('find tables whose records were trained with different settings, naming what differs', () => {
+    const quick = makeRecord(2, 'none', 1);
+    const settings = quick.config.settings as ClassificationSettings;
+    const wider = makeRecord(2, 'dropout', 1, { settings: { ...settings, network: { ...settings.network, growthRate: 12 } } });
+    const more = makeRecord(2, 'none', 2);
+    expect(mixedSettings([quick, more, makeRecord(6, 'none', 1)])).toEqual([]);
+    expect(mixedSettings([quick, wider, more])).toEqual([
+      'table 2 holds records trained with different settings: network.growthRate 8 (t2-none-s1, t2-none-s2) vs network.growthRate 12 (t2-dropout-s1)',
+    ]);
+    // Against a plan: a setting only one side has is "unset" on the other.
+    const plan = { ...quick.config, settings: { ...settings, extra: true } } as unknown as RunRecord['config'];
+    expect(mixedSettings([quick], new Map([[2, plan]]))).toEqual([
+      'records of table 2 trained with other settings: extra true (this plan) vs extra unset (t2-none-s1)',
+    ]);
   });
 });

@@ -8,6 +8,8 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { RunConfig } from '../experiments/config.js';
+import type { DataSource } from '../experiments/data-source.js';
+import { canonicalJson } from '../plan/hash.js';
 import type { EpochRecord } from '../runners/types.js';
 
 /** Format version of {@link RunRecord}. */
@@ -59,6 +61,8 @@ export interface RunRecord {
   commit: string;
   /** Backend, threads, versions. */
   environment: RecordEnvironment;
+  /** The data the run read: source, folder, what it is, checksums (absent in records written before it was kept). */
+  data?: DataSource;
   /** ISO time the run started. */
   startedAt: string;
   /** ISO time the run ended. */
@@ -176,6 +180,71 @@ export function hashConflicts(records: readonly RunRecord[], expected?: Readonly
   return conflicts;
 }
 
+/**
+ * The settings a table's runs share: the resolved configuration without what tells its runs apart (row, its
+ * regulariser, seed). Runs of one table may differ in those; anything else that differs (epochs, training images,
+ * batch size, network size, evaluation, ...) makes their figures incomparable, so they cannot share a table and its
+ * verdicts.
+ */
+export function tableSettings(config: RunConfig): Record<string, unknown> {
+  const { row: _row, seed: _seed, regularizer: _regularizer, ...rest } = config;
+  return rest;
+}
+
+/** `a.b.c` paths of the leaves of a JSON value (arrays are leaves), with their canonical JSON. */
+function leaves(value: unknown, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v === undefined) continue;
+      for (const [p, text] of leaves(v, prefix === '' ? k : `${prefix}.${k}`)) out.set(p, text);
+    }
+    if (out.size === 0 && prefix !== '') out.set(prefix, '{}');
+  } else {
+    out.set(prefix, canonicalJson(value));
+  }
+  return out;
+}
+
+function listIds(ids: readonly string[]): string {
+  return ids.length <= 6 ? ids.join(', ') : `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more`;
+}
+
+/**
+ * Tables whose records were trained with different {@link tableSettings}, one message per table naming the
+ * settings that differ (`settings.` left out) and the records of each set, e.g. `table 6 holds records trained with
+ * different settings: epochs 1 (t6-none-s1) vs epochs 2 (t6-dropout-s1)`. With `expected` (a table's settings in
+ * the plan about to run), records that differ from it are named against "this plan".
+ */
+export function mixedSettings(records: readonly RunRecord[], expected?: ReadonlyMap<number, RunConfig>): string[] {
+  const messages: string[] = [];
+  const tables = [...new Set([...records.map((r) => r.table), ...(expected?.keys() ?? [])])].sort((a, b) => a - b);
+  for (const table of tables) {
+    const groups = new Map<string, { leaves: Map<string, string>; ids: string[]; plan?: boolean }>();
+    const plan = expected?.get(table);
+    if (plan !== undefined) groups.set(canonicalJson(tableSettings(plan)), { leaves: leaves(tableSettings(plan)), ids: [], plan: true });
+    for (const r of records) {
+      if (r.table !== table || r.config === undefined) continue;
+      const settings = tableSettings(r.config);
+      const key = canonicalJson(settings);
+      const group = groups.get(key) ?? { leaves: leaves(settings), ids: [] };
+      if (!group.ids.includes(r.runId)) group.ids.push(r.runId);
+      groups.set(key, group);
+    }
+    if (groups.size < 2) continue;
+    const all = [...groups.values()];
+    const paths = [...new Set(all.flatMap((g) => [...g.leaves.keys()]))].filter((p) => new Set(all.map((g) => g.leaves.get(p) ?? 'unset')).size > 1);
+    const describe = (g: { leaves: Map<string, string>; ids: string[]; plan?: boolean }) =>
+      `${paths.map((p) => `${p.replace(/^settings\./, '')} ${g.leaves.get(p) ?? 'unset'}`).join(', ')} (${[...(g.plan ? ['this plan'] : []), ...(g.ids.length > 0 ? [listIds(g.ids)] : [])].join(', ')})`;
+    messages.push(
+      plan !== undefined
+        ? `records of table ${table} trained with other settings: ${all.map(describe).join(' vs ')}`
+        : `table ${table} holds records trained with different settings: ${all.map(describe).join(' vs ')}`,
+    );
+  }
+  return messages;
+}
+
 /** Hashes of the runs that finished (status ok). */
 export function finishedHashes(records: readonly RunRecord[]): Set<string> {
   return new Set(records.filter((r) => r.status === 'ok').map((r) => r.hash));
@@ -220,6 +289,8 @@ export function mergeResults(inputs: readonly string[], into: string): { appende
   if (conflicts.length > 0) {
     throw new RangeError(`merge: the files come from different configurations: ${conflicts[0]}${conflicts.length > 1 ? ` (and ${conflicts.length - 1} more)` : ''}`);
   }
+  const mixed = mixedSettings([...target.records, ...incoming]);
+  if (mixed.length > 0) throw new RangeError(`merge: ${mixed.join('; ')}; merge each set of settings into its own file`);
   const have = new Set(target.records.map(recordKey));
   let appended = 0;
   let present = 0;

@@ -39,6 +39,11 @@ export interface ClassificationData {
   source: SourceKind;
   /** The folder (or package folder) the files were read from. */
   location: string;
+  /**
+   * The files read, absolute paths in a fixed order (training files, then test files, then metadata): what a
+   * record of a run needs to name and checksum the data it used (`hashFile`).
+   */
+  files: string[];
   /** One line saying what was found, e.g. `CIFAR-10: 2 of 5 training batches (20,000 images) + 10,000 test images from ...`. */
   summary: string;
 }
