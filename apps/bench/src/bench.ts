@@ -4,6 +4,7 @@
  *   pnpm bench [run] [flags]   plan -> calibration -> estimate -> runs (resumable) -> report
  *   pnpm bench merge ...       join shard result files
  *   pnpm bench report ...      regenerate report.md / report.html from result files
+ *   pnpm bench slurm | k8s ... run the shards on a cluster (cluster/)
  *
  * Every user error ends in one line on stderr and exit code 2; never a stack trace.
  */
@@ -39,6 +40,10 @@ import { parseDuration } from './experiments/presets.js';
 import { hasRunner, loadRunner, missingRunnerReason } from './runners/registry.js';
 import type { CalibrationSample } from './runners/types.js';
 import { writeReport } from './report/render.js';
+import { rejectClusterFlags } from './cluster/options.js';
+import { writeShardPlan } from './cluster/shards.js';
+import { slurmCommand } from './cluster/slurm.js';
+import { k8sCommand } from './cluster/k8s.js';
 import { finishedHashes, hashConflicts, mergeResults, mixedSettings, readDir, readResults, resultFileName, resultFiles, type RunRecord } from './results/store.js';
 
 /** Memory one wasm run may use: its heap is 32-bit, up to 4 GiB. */
@@ -396,6 +401,8 @@ async function runCommand(args: BenchArgs): Promise<number> {
   if (mixed.length > 0) {
     throw new UserError(`${outDir} holds ${mixed.join('; ')}; pass --out DIR for a new results folder, or rerun with the settings that wrote them`);
   }
+  // A shard's plan, so that `pnpm bench slurm --resume` can tell which shards have unfinished runs.
+  if (shard !== undefined) writeShardPlan(outDir, shard, runs);
   const done = finishedHashes(existing.records);
   const pending = runs.filter((r) => !done.has(r.hash));
   const estimate = estimatePlan(pending, (r) => sampleOf(r.config), jobs);
@@ -530,6 +537,7 @@ function mergeCommand(args: BenchArgs): number {
 
 async function main(): Promise<number> {
   const args = parseBenchArgs(process.argv.slice(2));
+  rejectClusterFlags(args);
   switch (args.command) {
     case 'help':
       out(HELP);
@@ -538,6 +546,10 @@ async function main(): Promise<number> {
       return mergeCommand(args);
     case 'report':
       return reportCommand(args);
+    case 'slurm':
+      return slurmCommand(args);
+    case 'k8s':
+      return k8sCommand(args);
     default:
       return runCommand(args);
   }

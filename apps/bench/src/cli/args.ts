@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 
 /** Parsed `pnpm bench` command line. */
 export interface BenchArgs {
-  /** `run` (default), `merge` or `report`. */
-  command: 'run' | 'merge' | 'report' | 'help';
+  /** `run` (default), `merge`, `report`, or a cluster submission: `slurm`, `k8s` (see cluster/). */
+  command: 'run' | 'merge' | 'report' | 'slurm' | 'k8s' | 'help';
   /** Positional arguments after the command (merge / report: result files). */
   files: string[];
   /** Flag values as given. */
@@ -33,6 +33,19 @@ export interface BenchArgs {
     'dry-run': boolean;
     recalibrate: boolean;
     'no-report': boolean;
+    // cluster/ (pnpm bench slurm | k8s)
+    shards?: string;
+    partition?: string;
+    account?: string;
+    time?: string;
+    'gpus-per-task'?: string;
+    cpus?: string;
+    memory?: string;
+    resume: boolean;
+    image?: string;
+    gpus?: string;
+    pvc?: string;
+    storage?: string;
   };
 }
 
@@ -41,6 +54,8 @@ export const HELP = `pnpm bench [run] [flags]      rerun the DropBlock report's 
 pnpm bench merge FILE... --into FILE   append shard result files' records to one result file
 pnpm bench merge --out DIR            merge DIR's shard files (results-shard-*.jsonl) into DIR/results.jsonl
 pnpm bench report [--out DIR] [FILE...]  regenerate DIR/report.md and DIR/report.html from result files
+pnpm bench slurm --shards N [flags]   submit the bench as a Slurm array job of N shards, then merge + report
+pnpm bench k8s --shards N --image IMG [flags] > job.yaml   print a Kubernetes Indexed Job of N shards
 
 flags:
   --preset quick|default|paper   quick: tiny runs for CI; default: fills --budget; paper: the report's sizes (default: default)
@@ -63,6 +78,18 @@ flags:
   --recalibrate                  measure again instead of reusing OUT/calibration.json
   --dry-run                      print the plan and the time estimate, then stop
   --no-report                    do not write the report at the end
+
+cluster flags (slurm, k8s; the bench flags above are passed on to every shard; --out is the shared folder):
+  --shards N                     number of shards (array tasks / completion indexes)
+  --partition P  --account A     slurm: sbatch --partition / --account
+  --time T                       slurm: time limit per shard (sbatch --time, e.g. 2-00:00:00)
+  --gpus-per-task G              slurm: GPUs per shard (sbatch --gpus-per-task)
+  --cpus N  --memory M           CPUs and memory per shard (slurm: --cpus-per-task, --mem, e.g. 16G; k8s: requests, e.g. 16Gi)
+  --resume                       slurm: resubmit only the shards of --out with unfinished runs, then merge + report
+  --dry-run                      slurm: print the scripts and the sbatch commands, submit nothing
+  --image IMAGE                  k8s: container image (apps/bench/deploy/Dockerfile)
+  --gpus G                       k8s: nvidia.com/gpu per shard
+  --pvc NAME  --storage SIZE     k8s: the shared ReadWriteMany claim (default db-bench, 50Gi)
 `;
 
 /** Parses `argv` (without node and the script). */
@@ -98,6 +125,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         'dry-run': { type: 'boolean', default: false },
         recalibrate: { type: 'boolean', default: false },
         'no-report': { type: 'boolean', default: false },
+        shards: { type: 'string' },
+        partition: { type: 'string' },
+        account: { type: 'string' },
+        time: { type: 'string' },
+        'gpus-per-task': { type: 'string' },
+        cpus: { type: 'string' },
+        memory: { type: 'string' },
+        resume: { type: 'boolean', default: false },
+        image: { type: 'string' },
+        gpus: { type: 'string' },
+        pvc: { type: 'string' },
+        storage: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -110,14 +149,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const first = positionals[0];
   let command: BenchArgs['command'] = 'run';
   let files = positionals;
-  if (first === 'run' || first === 'merge' || first === 'report') {
+  if (first === 'run' || first === 'merge' || first === 'report' || first === 'slurm' || first === 'k8s') {
     command = first;
     files = positionals.slice(1);
   } else if (first !== undefined) {
-    throw new RangeError(`unknown command '${first}' (use run, merge or report; pnpm bench --help)`);
+    throw new RangeError(`unknown command '${first}' (use run, merge, report, slurm or k8s; pnpm bench --help)`);
   }
   if (values.help) command = 'help';
-  if (command === 'run' && files.length > 0) throw new RangeError(`pnpm bench run takes no file arguments, got '${files[0]}'`);
+  if ((command === 'run' || command === 'slurm' || command === 'k8s') && files.length > 0) {
+    throw new RangeError(`pnpm bench ${command} takes no file arguments, got '${files[0]}'`);
+  }
   const { help: _help, ...flags } = values;
   return { command, files, flags: flags as BenchArgs['flags'] };
 }
