@@ -21,6 +21,21 @@ export interface BaseLayerArgs {
   trainable?: boolean;
 }
 
+/**
+ * The keys of tfjs-layers' `LayerArgs` (engine/topology.ts), which every layer forwards to `tf.layers.Layer`: a
+ * layer's own args may hold these besides its own options.
+ */
+export const LAYER_ARGS_KEYS: readonly string[] = [
+  'inputShape',
+  'batchInputShape',
+  'batchSize',
+  'dtype',
+  'name',
+  'trainable',
+  'weights',
+  'inputDType',
+];
+
 /** Arguments of {@link DropBlock2D} and {@link DropBlock3D}. */
 export interface DropBlockLayerArgs extends BaseLayerArgs {
   /** Side of the square (2D) or cubic (3D) block, a positive integer; clipped to the feature map. */
@@ -40,6 +55,17 @@ export interface DropBlockLayerArgs extends BaseLayerArgs {
   batchwise?: boolean;
 }
 
+/** Every key {@link DropBlockLayerArgs} may hold (its own options and {@link LAYER_ARGS_KEYS}). */
+export const DROP_BLOCK_LAYER_ARG_KEYS: readonly string[] = [
+  'blockSize',
+  'keepProb',
+  'seed',
+  'dataFormat',
+  'sharedChannels',
+  'batchwise',
+  ...LAYER_ARGS_KEYS,
+];
+
 /** Arguments of {@link SpatialDropout2D}. */
 export interface SpatialDropout2DArgs extends BaseLayerArgs {
   /** Fraction of channels (whole feature maps) to drop, in [0, 1). */
@@ -49,6 +75,9 @@ export interface SpatialDropout2DArgs extends BaseLayerArgs {
   /** `'channelsLast'` (default) or `'channelsFirst'`. */
   dataFormat?: DataFormat;
 }
+
+/** Every key {@link SpatialDropout2DArgs} may hold. */
+export const SPATIAL_DROPOUT_2D_ARG_KEYS: readonly string[] = ['rate', 'seed', 'dataFormat', ...LAYER_ARGS_KEYS];
 
 /** The default keepProb of the DropBlock layers. */
 export const DEFAULT_KEEP_PROB = 0.9;
