@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertKnownOptions, nearestName, optionNameDistance } from './options.js';
+import { assertKnownOptions, nearestName, optionKeys, optionNameDistance } from './options.js';
 
 describe('optionNameDistance', () => {
   it('treats snake_case, kebab-case and camelCase spellings of one name as equal', () => {
@@ -53,5 +53,19 @@ describe('assertKnownOptions', () => {
   });
   it('rejects an unknown key even when its value is undefined (a typo stays a typo)', () => {
     expect(() => assertKnownOptions({ kepProb: undefined }, known, 'opts')).toThrow(/unknown option 'kepProb' \(did you mean 'keepProb'\?\)/);
+  });
+});
+
+describe('optionKeys', () => {
+  interface Opts {
+    blockSize: number;
+    keepProb?: number;
+  }
+  it('returns the listed keys, and the compiler insists on all of them and only them', () => {
+    expect(optionKeys<Opts>()(['blockSize', 'keepProb'])).toEqual(['blockSize', 'keepProb']);
+    // @ts-expect-error keepProb is missing from the list
+    optionKeys<Opts>()(['blockSize']);
+    // @ts-expect-error seed is not an option of Opts
+    optionKeys<Opts>()(['blockSize', 'keepProb', 'seed']);
   });
 });

@@ -72,3 +72,21 @@ export function assertKnownOptions(options: unknown, known: readonly string[], w
     `${what}: unknown option${unknown.length > 1 ? 's' : ''} ${described.join(', ')}; valid options: ${known.join(', ')}`,
   );
 }
+
+/** The keys of T that the list K leaves out. */
+type MissingKeys<T, K extends readonly string[]> = Exclude<keyof T & string, K[number]>;
+
+/**
+ * The option names of an options type `T` as a list for {@link assertKnownOptions}, checked by the compiler to
+ * be exactly T's keys: a name T lacks is a type error, and so is leaving one of T's keys out (the error shows
+ * `missing: '<key>'`), so a new option cannot be added to the type and then rejected at run time.
+ *
+ * @example
+ * const KEYS = optionKeys<DropBlockOpOptions>()(['keepProb', 'blockSize', 'training', 'seed', ...]);
+ */
+export function optionKeys<T extends object>() {
+  return <const K extends readonly (keyof T & string)[]>(
+    keys: K,
+    ..._complete: [MissingKeys<T, K>] extends [never] ? [] : [missing: MissingKeys<T, K>]
+  ): readonly string[] => keys;
+}
