@@ -1,6 +1,6 @@
 import type { DataType } from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import type { DataFormat } from '@db/core';
+import { optionKeys, type DataFormat } from '@db/core';
 
 /**
  * The base-layer arguments every TF.js layer accepts (a copy of tfjs-layers' `LayerArgs` fields, which that
@@ -26,12 +26,8 @@ export interface BaseLayerArgs {
  * layer's own args may hold these besides its own options.
  */
 export const LAYER_ARGS_KEYS: readonly string[] = [
-  'inputShape',
-  'batchInputShape',
-  'batchSize',
-  'dtype',
-  'name',
-  'trainable',
+  ...optionKeys<BaseLayerArgs>()(['inputShape', 'batchInputShape', 'batchSize', 'dtype', 'name', 'trainable']),
+  // LayerArgs fields BaseLayerArgs does not document (initial weights; the input dtype of an InputLayer).
   'weights',
   'inputDType',
 ];
@@ -57,12 +53,7 @@ export interface DropBlockLayerArgs extends BaseLayerArgs {
 
 /** Every key {@link DropBlockLayerArgs} may hold (its own options and {@link LAYER_ARGS_KEYS}). */
 export const DROP_BLOCK_LAYER_ARG_KEYS: readonly string[] = [
-  'blockSize',
-  'keepProb',
-  'seed',
-  'dataFormat',
-  'sharedChannels',
-  'batchwise',
+  ...optionKeys<Omit<DropBlockLayerArgs, keyof BaseLayerArgs>>()(['blockSize', 'keepProb', 'seed', 'dataFormat', 'sharedChannels', 'batchwise']),
   ...LAYER_ARGS_KEYS,
 ];
 
@@ -77,7 +68,10 @@ export interface SpatialDropout2DArgs extends BaseLayerArgs {
 }
 
 /** Every key {@link SpatialDropout2DArgs} may hold. */
-export const SPATIAL_DROPOUT_2D_ARG_KEYS: readonly string[] = ['rate', 'seed', 'dataFormat', ...LAYER_ARGS_KEYS];
+export const SPATIAL_DROPOUT_2D_ARG_KEYS: readonly string[] = [
+  ...optionKeys<Omit<SpatialDropout2DArgs, keyof BaseLayerArgs>>()(['rate', 'seed', 'dataFormat']),
+  ...LAYER_ARGS_KEYS,
+];
 
 /** The default keepProb of the DropBlock layers. */
 export const DEFAULT_KEEP_PROB = 0.9;
