@@ -25,6 +25,7 @@ describe('nearestName', () => {
     expect(nearestName('data_format', names)).toBe('dataFormat');
     expect(nearestName('sharedChanels', names)).toBe('sharedChannels');
     expect(nearestName('seeds', names)).toBe('seed');
+    expect(nearestName('boundary', ['boundaries', 'values'])).toBe('boundaries');
   });
   it('suggests nothing when no name is close', () => {
     expect(nearestName('learningRate', names)).toBeUndefined();

@@ -33,20 +33,22 @@ export function optionNameDistance(a: string, b: string): number {
 
 /**
  * The name of `candidates` closest to `name` by {@link optionNameDistance}, when it is close enough to be what was
- * meant: at most a third of the name's length (at least 1) edits away. Ties go to the first candidate.
+ * meant: at most a third of the longer name's length (at least 1) edits away, so `boundary` finds `boundaries`
+ * while `x` finds nothing. Ties go to the first candidate.
  */
 export function nearestName(name: string, candidates: readonly string[]): string | undefined {
-  const limit = Math.max(1, Math.floor(normalizeName(name).length / 3));
+  const length = normalizeName(name).length;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     const distance = optionNameDistance(name, candidate);
-    if (distance < bestDistance) {
+    const limit = Math.max(1, Math.floor(Math.max(length, normalizeName(candidate).length) / 3));
+    if (distance <= limit && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  return bestDistance <= limit ? best : undefined;
+  return best;
 }
 
 /**
