@@ -25,6 +25,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { assertKnownOptions } from '@db/core';
+import { BATCH_NORMALIZATION_ARG_KEYS } from '../option-keys.js';
 
 type LayerArgs = Parameters<typeof tfl.layers.batchNormalization>[0];
 type StockBatchNormalization = ReturnType<typeof tfl.layers.batchNormalization>;
@@ -123,5 +125,6 @@ export class BatchNormalization extends StockBatchNormalizationClass {
 
 /** `tf.layers.batchNormalization` with {@link BatchNormalization}'s lean training step. */
 export function batchNormalization(args?: LayerArgs): BatchNormalization {
+  assertKnownOptions(args, BATCH_NORMALIZATION_ARG_KEYS, 'batchNormalization args');
   return new BatchNormalization(args);
 }
