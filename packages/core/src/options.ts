@@ -33,8 +33,8 @@ export function optionNameDistance(a: string, b: string): number {
 
 /**
  * The name of `candidates` closest to `name` by {@link optionNameDistance}, when it is close enough to be what was
- * meant: at most a third of the longer name's length (at least 1) edits away, so `boundary` finds `boundaries`
- * while `x` finds nothing. Ties go to the first candidate.
+ * meant: at most a third of the longer name's length (rounded up) edits away, so `boundary` finds `boundaries`
+ * and `stdev` finds `std`, while `x` finds nothing. Ties go to the first candidate.
  */
 export function nearestName(name: string, candidates: readonly string[]): string | undefined {
   const length = normalizeName(name).length;
@@ -42,7 +42,7 @@ export function nearestName(name: string, candidates: readonly string[]): string
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     const distance = optionNameDistance(name, candidate);
-    const limit = Math.max(1, Math.floor(Math.max(length, normalizeName(candidate).length) / 3));
+    const limit = Math.max(1, Math.ceil(Math.max(length, normalizeName(candidate).length) / 3));
     if (distance <= limit && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
@@ -90,5 +90,5 @@ export function optionKeys<T extends object>() {
   return <const K extends readonly (keyof T & string)[]>(
     keys: K,
     ..._complete: [MissingKeys<T, K>] extends [never] ? [] : [missing: MissingKeys<T, K>]
-  ): readonly string[] => keys;
+  ): K => keys;
 }

@@ -2,6 +2,7 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import type { Dataset } from '@tensorflow/tfjs-data';
 import { batchCount, batches, type BatchOptions } from './batches.js';
 import type { ImageSet } from './image-set.js';
+import { assertBatchOptions } from '../option-keys.js';
 
 /**
  * One element of the dataset made by {@link toTfDataset}: a batch as tensors. `xs` is `[batch, height, width,
@@ -19,6 +20,7 @@ export type TensorBatch = { xs: Tensor4D; ys: Tensor };
  * `@tensorflow/tfjs-data` (loaded on first use); without them use `batches`, which needs no TF.js.
  */
 export async function toTfDataset(set: ImageSet, options: BatchOptions): Promise<Dataset<TensorBatch>> {
+  assertBatchOptions(options, 'toTfDataset options');
   let tf: typeof import('@tensorflow/tfjs-core');
   let data: typeof import('@tensorflow/tfjs-data');
   try {
