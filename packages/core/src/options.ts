@@ -10,8 +10,9 @@ function normalizeName(name: string): string {
 }
 
 /**
- * Edit distance between two option names after {@link normalizeName} (so snake_case, kebab-case and camelCase
- * spellings of one name are at distance 0): the optimal-string-alignment distance, i.e. Levenshtein's insertions,
+ * Edit distance between two option names, compared in lower case without `_`, `-` and spaces (so snake_case,
+ * kebab-case and camelCase spellings of one name are at distance 0): the optimal-string-alignment distance, i.e.
+ * Levenshtein's insertions,
  * deletions and substitutions plus swaps of two adjacent characters (Damerau 1964: the four most common typing
  * errors), each costing 1.
  */

@@ -5,6 +5,8 @@ import { optionKeys, type DataFormat } from '@db/core';
 /**
  * The base-layer arguments every TF.js layer accepts (a copy of tfjs-layers' `LayerArgs` fields, which that
  * package does not export from its entry point).
+ *
+ * @group Layers
  */
 export interface BaseLayerArgs {
   /** Input shape without the batch axis, for a layer used as a model's first layer. */
@@ -32,7 +34,11 @@ export const LAYER_ARGS_KEYS: readonly string[] = [
   'inputDType',
 ];
 
-/** Arguments of {@link DropBlock2D} and {@link DropBlock3D}. */
+/**
+ * Arguments of {@link DropBlock2D} and {@link DropBlock3D}.
+ *
+ * @group Layers
+ */
 export interface DropBlockLayerArgs extends BaseLayerArgs {
   /** Side of the square (2D) or cubic (3D) block, a positive integer; clipped to the feature map. */
   blockSize: number;
@@ -57,7 +63,11 @@ export const DROP_BLOCK_LAYER_ARG_KEYS: readonly string[] = [
   ...LAYER_ARGS_KEYS,
 ];
 
-/** Arguments of {@link SpatialDropout2D}. */
+/**
+ * Arguments of {@link SpatialDropout2D}.
+ *
+ * @group Layers
+ */
 export interface SpatialDropout2DArgs extends BaseLayerArgs {
   /** Fraction of channels (whole feature maps) to drop, in [0, 1). */
   rate: number;
@@ -73,5 +83,9 @@ export const SPATIAL_DROPOUT_2D_ARG_KEYS: readonly string[] = [
   ...LAYER_ARGS_KEYS,
 ];
 
-/** The default keepProb of the DropBlock layers. */
+/**
+ * The default keepProb of the DropBlock layers.
+ *
+ * @group Layers
+ */
 export const DEFAULT_KEEP_PROB = 0.9;

@@ -136,6 +136,8 @@ function argsFromConfig(loaded: tf.serialization.ConfigDict, className: string):
 /**
  * What DropBlock2D and DropBlock3D share: validated arguments, the settable keepProb, the per-call seed
  * counter, training-flag handling and serialisation. Modelled on tfjs-layers' `Dropout`.
+ *
+ * @group Layers
  */
 export abstract class DropBlockLayerBase extends layers.Layer {
   /** Side of the block (fixed for the layer's lifetime; part of the saved config). */
@@ -242,6 +244,8 @@ export abstract class DropBlockLayerBase extends layers.Layer {
  *
  * @example
  * model.add(dropBlock2D({ blockSize: 7, keepProb: 0.9 }));
+ *
+ * @group Layers
  */
 export class DropBlock2D extends DropBlockLayerBase {
   /** Registered class name (used by serialisation). */
@@ -254,7 +258,11 @@ export class DropBlock2D extends DropBlockLayerBase {
   }
 }
 
-/** DropBlock for 3D feature volumes ({@link dropBlock3d}); input [N, D, H, W, C] or [N, C, D, H, W]. */
+/**
+ * DropBlock for 3D feature volumes ({@link dropBlock3d}); input [N, D, H, W, C] or [N, C, D, H, W].
+ *
+ * @group Layers
+ */
 export class DropBlock3D extends DropBlockLayerBase {
   /** Registered class name (used by serialisation). */
   static className = 'DropBlock3D';
@@ -266,12 +274,64 @@ export class DropBlock3D extends DropBlockLayerBase {
   }
 }
 
-/** Creates a {@link DropBlock2D} layer (the `tf.layers.*` factory style). */
+/**
+ * The DropBlock **layer** factory (capital `D`; for the op on a tensor see {@link dropBlock2d}): creates a
+ * {@link DropBlock2D} layer, in the `tf.layers.*` factory style, for a model's layer stack. The layer drops
+ * contiguous `blockSize` x `blockSize` regions of each feature map while training (`model.fit` /
+ * `model.fitDataset` pass `training: true`; it then calls {@link dropBlock2d} with a fresh seed per call) and is
+ * the identity at inference (`predict`, `evaluate`). Ghiasi, Lin, Le, *DropBlock*, NeurIPS 2018.
+ *
+ * Arguments ({@link DropBlockLayerArgs}; an unknown key is an error naming the nearest valid one):
+ * - `blockSize` (required): side of the square block, a positive integer; clipped to the feature map. The paper
+ *   uses 7 on ResNet-50's 14 x 14 and 7 x 7 maps.
+ * - `keepProb` (default 0.9, {@link DEFAULT_KEEP_PROB}): probability that a unit is kept, in (0, 1]. Settable
+ *   later (`layer.keepProb = 0.95`), which is how `@db/schedule`'s `DropBlockScheduler` ramps it from 1.
+ * - `seed` (default none: random masks): a seeded layer is reproducible yet draws a new mask at every training call.
+ * - `dataFormat` (default `'channelsLast'`, NHWC): or `'channelsFirst'` (NCHW).
+ * - `sharedChannels` (default false): one mask per sample for all channels instead of one per channel.
+ * - `batchwise` (default false): one mask for the whole batch instead of one per sample.
+ * - and tfjs-layers' own layer arguments: `name`, `inputShape`, `batchInputShape`, `batchSize`, `dtype`,
+ *   `trainable`.
+ *
+ * Input and output: a rank-4 float32 tensor, `[N, H, W, C]` (or `[N, C, H, W]`), same shape out. Kept units are
+ * scaled by count(mask) / count_ones(mask) over the batch, so the expected activation is unchanged. The layer has
+ * no weights and serialises (`model.save` / `tf.loadLayersModel`), also from Keras models using keras-cv's or
+ * keras-drop-block's `DropBlock2D` (see {@link DropBlockLayerBase.fromConfig}).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { dropBlock2D } from '@db/tfjs-layer';
+ *
+ * const model = tf.sequential();
+ * model.add(tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }));
+ * model.add(dropBlock2D({ blockSize: 7, keepProb: 0.9 })); // drops 7x7 blocks in training, identity in predict()
+ * model.add(tf.layers.flatten());
+ * model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+ * ```
+ *
+ * @param args The layer's arguments, listed above.
+ * @returns A new {@link DropBlock2D} layer.
+ * @group Layers
+ */
 export function dropBlock2D(args: DropBlockLayerArgs): DropBlock2D {
   return new DropBlock2D(args);
 }
 
-/** Creates a {@link DropBlock3D} layer. */
+/**
+ * The DropBlock **layer** factory for 3D feature volumes (for the op see {@link dropBlock3d}): creates a
+ * {@link DropBlock3D} layer; the arguments and their defaults are those of {@link dropBlock2D}, with cubic blocks and
+ * rank-5 inputs `[N, D, H, W, C]` (or `[N, C, D, H, W]`).
+ *
+ * @example
+ * ```ts
+ * model.add(dropBlock3D({ blockSize: 3, keepProb: 0.9 }));
+ * ```
+ *
+ * @param args The layer's arguments, as for {@link dropBlock2D}.
+ * @returns A new {@link DropBlock3D} layer.
+ * @group Layers
+ */
 export function dropBlock3D(args: DropBlockLayerArgs): DropBlock3D {
   return new DropBlock3D(args);
 }
@@ -279,6 +339,8 @@ export function dropBlock3D(args: DropBlockLayerArgs): DropBlock3D {
 /**
  * True for DropBlock2D and DropBlock3D layers (e.g. for schedules walking a model). Falls back to the class
  * name when `instanceof` fails because two copies of this package are loaded.
+ *
+ * @group Layers
  */
 export function isDropBlockLayer(layer: unknown): layer is DropBlock2D | DropBlock3D {
   if (layer instanceof DropBlock2D || layer instanceof DropBlock3D) return true;

@@ -16,6 +16,8 @@ function checkedArgs(args: SpatialDropout2DArgs): SpatialDropout2DArgs {
  * 1 / (1 - rate). tfjs-layers has only SpatialDropout1D (tensorflow/tfjs#1453); this is the baseline the
  * DropBlock study compares against, and what DropBlock reduces to when the block covers the map.
  * Input [N, H, W, C] (or [N, C, H, W] with 'channelsFirst'); active only when `kwargs.training` is true.
+ *
+ * @group Layers
  */
 export class SpatialDropout2D extends layers.Layer {
   /** Registered class name (used by serialisation). */
@@ -93,7 +95,11 @@ export class SpatialDropout2D extends layers.Layer {
   }
 }
 
-/** Creates a {@link SpatialDropout2D} layer: `spatialDropout2D({ rate: 0.1 })`. */
+/**
+ * Creates a {@link SpatialDropout2D} layer: `spatialDropout2D({ rate: 0.1 })`.
+ *
+ * @group Layers
+ */
 export function spatialDropout2D(args: SpatialDropout2DArgs): SpatialDropout2D {
   return new SpatialDropout2D(args);
 }

@@ -10,7 +10,10 @@ import {
   type DataFormat,
 } from '@db/core';
 
-/** Options of {@link dropBlock2d} and {@link dropBlock3d}. */
+/**
+ * Options of the ops {@link dropBlock2d} and {@link dropBlock3d}.
+ * @group Ops
+ */
 export interface DropBlockOpOptions {
   /** Probability that a unit is kept, in (0, 1]; 1 returns the input unchanged. */
   keepProb: number;
