@@ -1,9 +1,14 @@
 /**
- * PNG screenshots of the built site in headless Chromium, into docs/screenshots: the home page, a guide, an API
- * page, and the visualiser after its blockSize slider is moved. They show the site as a reader sees it, and are
- * committed (each kept well under 300 KB by a fixed viewport instead of full-page captures).
+ * PNG screenshots of the built site in headless Chromium: the home page, a guide, an API page, and the visualiser
+ * after its blockSize slider is moved. They show the site as a reader sees it (each kept well under 300 KB by a
+ * fixed viewport instead of full-page captures).
  *
- * Usage: `pnpm docs:screenshots` after `pnpm docs`. Needs Chromium (`apt-get install chromium`, or CHROMIUM_PATH).
+ * Usage, after `pnpm run docs`:
+ * - `pnpm docs:screenshots` writes them to docs/site/screenshots (ignored by git, next to the site they show), to
+ *   look at: taking them never changes a committed file.
+ * - `pnpm docs:screenshots:commit` (this script with `--commit`) overwrites the committed ones in docs/screenshots,
+ *   for when the site's look changed on purpose; review the PNGs, then commit them.
+ * `--out DIR` writes anywhere else. Needs Chromium (`apt-get install chromium`, or CHROMIUM_PATH).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,8 +16,22 @@ import { fileURLToPath } from 'node:url';
 import { findChromium, launchChromium, serveFolder } from '@db/visualiser/browser';
 import { ROOT, SITE_DIR } from './site.js';
 
-/** Where the screenshots go. */
+/** Where the committed screenshots are (written only with `--commit`). */
 export const SCREENSHOT_DIR = path.join(ROOT, 'docs', 'screenshots');
+/** Where `pnpm docs:screenshots` writes by default: inside the built site, which git ignores. */
+export const SCRATCH_SCREENSHOT_DIR = path.join(SITE_DIR, 'screenshots');
+
+/** The output folder from the command line: `--commit` (docs/screenshots), `--out DIR`, else the scratch folder. */
+export function screenshotDir(args: readonly string[]): string {
+  const usage = 'usage: docs:screenshots [--commit | --out DIR]';
+  let dir = SCRATCH_SCREENSHOT_DIR;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--commit') dir = SCREENSHOT_DIR;
+    else if (args[i] === '--out' && args[i + 1] != null) dir = path.resolve(args[++i]);
+    else throw new Error(`unknown argument '${args[i]}'; ${usage}`);
+  }
+  return dir;
+}
 
 /** The pages captured: file name, path in the site. */
 export const SHOTS = [
@@ -22,7 +41,7 @@ export const SHOTS = [
 ] as const;
 
 /** Takes the screenshots; returns the files written with their sizes in bytes. */
-export async function takeScreenshots(outDir = SCREENSHOT_DIR): Promise<{ file: string; bytes: number }[]> {
+export async function takeScreenshots(outDir = SCRATCH_SCREENSHOT_DIR): Promise<{ file: string; bytes: number }[]> {
   const chromium = findChromium();
   if (chromium == null) throw new Error('no Chromium found: apt-get install chromium, or set CHROMIUM_PATH');
   for (const s of SHOTS) {
@@ -74,7 +93,9 @@ export async function takeScreenshots(outDir = SCREENSHOT_DIR): Promise<{ file: 
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  for (const { file, bytes } of await takeScreenshots()) {
-    console.log(`${path.relative(ROOT, path.join(SCREENSHOT_DIR, file))}: ${(bytes / 1024).toFixed(0)} KB`);
+  const outDir = screenshotDir(process.argv.slice(2));
+  for (const { file, bytes } of await takeScreenshots(outDir)) {
+    console.log(`${path.relative(ROOT, path.join(outDir, file))}: ${(bytes / 1024).toFixed(0)} KB`);
   }
+  if (outDir !== SCREENSHOT_DIR) console.log('(not the committed ones: pnpm docs:screenshots:commit replaces docs/screenshots)');
 }

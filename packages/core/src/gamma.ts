@@ -1,4 +1,5 @@
 import { gammaNd } from './internal/nd.js';
+import { assertKnownOptions, optionKeys } from './options.js';
 import { assertKeepProb, assertPositiveInteger, describeValue } from './validate.js';
 
 /** DropBlock parameters for one 2D feature map of `height` x `width` units. */
@@ -19,8 +20,11 @@ export interface DropBlockParams3d extends DropBlockParams2d {
   depth: number;
 }
 
-/** Validates 2D parameters; errors name the offending argument. */
-export function validateParams2d(p: DropBlockParams2d): void {
+const PARAMS_2D_KEYS = optionKeys<DropBlockParams2d>()(['keepProb', 'blockSize', 'height', 'width']);
+const PARAMS_3D_KEYS = optionKeys<DropBlockParams3d>()(['keepProb', 'blockSize', 'depth', 'height', 'width']);
+
+/** The checks of validateParams2d once the keys are known to be valid. */
+function checkParams2d(p: DropBlockParams2d): void {
   if (p === null || typeof p !== 'object') throw new TypeError(`params must be an object, got ${describeValue(p)}`);
   assertKeepProb(p.keepProb);
   assertPositiveInteger(p.blockSize, 'blockSize');
@@ -28,9 +32,16 @@ export function validateParams2d(p: DropBlockParams2d): void {
   assertPositiveInteger(p.width, 'width');
 }
 
-/** Validates 3D parameters; errors name the offending argument. */
+/** Validates 2D parameters; errors name the offending argument (an unknown key too). */
+export function validateParams2d(p: DropBlockParams2d): void {
+  assertKnownOptions(p, PARAMS_2D_KEYS, 'DropBlock 2D params');
+  checkParams2d(p);
+}
+
+/** Validates 3D parameters; errors name the offending argument (an unknown key too). */
 export function validateParams3d(p: DropBlockParams3d): void {
-  validateParams2d(p);
+  assertKnownOptions(p, PARAMS_3D_KEYS, 'DropBlock 3D params');
+  checkParams2d(p);
   assertPositiveInteger(p.depth, 'depth');
 }
 

@@ -34,3 +34,4 @@ export type { MaskSamplingOptions3d } from './mask/sample3d.js';
 export { assertDataFormat } from './mask/options.js';
 export type { DataFormat, DropBlockMask, MaskSamplingOptions } from './mask/options.js';
 export { assertKeepProb, assertNonNegativeInteger, assertPositiveInteger, assertSeed, describeValue } from './validate.js';
+export { assertKnownOptions, nearestName, optionKeys, optionNameDistance } from './options.js';

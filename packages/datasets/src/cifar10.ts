@@ -9,7 +9,8 @@ import { DatasetFileError, DatasetNotFoundError, numberArgumentError } from './e
 import { CIFAR_PIXELS, CIFAR_RECORD, CIFAR_SIDE, readCifarBatch } from './formats/cifar-binary.js';
 import { applySubset, type ClassificationData, type ImageSet, type SourceKind, type SubsetOptions } from './classification/image-set.js';
 import { resolveLogger, type LogOptions } from './log.js';
-import { downloadsAllowedByEnv, explicitDataDirProblem, resolveCacheDir, resolveDataDir, type LocationOptions } from './paths.js';
+import { downloadsAllowedByEnv, explicitDataDirProblem, cacheDirOf, dataDirOf, type LocationOptions } from './paths.js';
+import { CIFAR10_OPTION_KEYS, READ_CIFAR10_FOLDER_OPTION_KEYS, assertKnownOptions, assertLoaderOptions } from './option-keys.js';
 
 /** CIFAR-10's class names, index = label (the order of `batches.meta.txt`). */
 export const CIFAR10_CLASSES: readonly string[] = [
@@ -166,6 +167,7 @@ export async function readCifar10Folder(
   files: Cifar10Files,
   options: ReadCifar10FolderOptions = {},
 ): Promise<{ train: ImageSet; test: ImageSet; classNames: string[] }> {
+  assertKnownOptions(options, READ_CIFAR10_FOLDER_OPTION_KEYS, 'readCifar10Folder options');
   const records = options.recordsPerBatch ?? PUBLISHED_BATCH_RECORDS;
   if (!Number.isInteger(records) || records < 1) {
     throw numberArgumentError('recordsPerBatch', 'a positive integer', records);
@@ -242,10 +244,11 @@ function archiveFromMirror(mirror: string): RemoteArchive {
  * the cache, then the published `cifar-10-binary.tar.gz` downloaded, md5-verified and extracted into the cache.
  */
 export async function loadCifar10(options: Cifar10Options = {}): Promise<ClassificationData> {
+  assertLoaderOptions(options, CIFAR10_OPTION_KEYS, 'loadCifar10 options');
   const log = resolveLogger(options);
   const allowDownload = options.download ?? downloadsAllowedByEnv();
   const sources = (options.sources ?? CIFAR10_SOURCES).filter((s) => s !== 'download' || allowDownload);
-  const cacheRoot = resolveCacheDir(options);
+  const cacheRoot = cacheDirOf(options);
   const tried: string[] = [];
   let lastError: unknown;
 
@@ -255,7 +258,7 @@ export async function loadCifar10(options: Cifar10Options = {}): Promise<Classif
     if (source === 'dataDir') {
       const problem = explicitDataDirProblem(options);
       if (problem !== undefined) throw new DatasetNotFoundError('CIFAR-10', [problem]);
-      const dataDir = resolveDataDir(options);
+      const dataDir = dataDirOf(options);
       if (!dataDir) {
         tried.push('data directory: none set (dataDir option or DB_DATA_DIR)');
         continue;
@@ -282,7 +285,7 @@ export async function loadCifar10(options: Cifar10Options = {}): Promise<Classif
     }
     if (!files) continue;
     const { train, test, classNames } = await readCifar10Folder(files, { recordsPerBatch: options.recordsPerBatch });
-    const subset = applySubset(train, test, options);
+    const subset = applySubset(train, test, { limit: options.limit, validation: options.validation });
     const batches = files.trainBatches.map((i) => `data_batch_${i}`).join(', ');
     const count = (n: number) => n.toLocaleString('en-US');
     // Counts of what is returned: after `limit` and the validation split.

@@ -9,7 +9,8 @@ import { DatasetFileError, DatasetNotFoundError } from './errors.js';
 import { readIdx } from './formats/idx.js';
 import { applySubset, type ClassificationData, type ImageSet, type SourceKind, type SubsetOptions } from './classification/image-set.js';
 import { resolveLogger, type LogOptions } from './log.js';
-import { downloadsAllowedByEnv, explicitDataDirProblem, resolveCacheDir, resolveDataDir, type LocationOptions } from './paths.js';
+import { downloadsAllowedByEnv, explicitDataDirProblem, cacheDirOf, dataDirOf, type LocationOptions } from './paths.js';
+import { MNIST_OPTION_KEYS, assertLoaderOptions } from './option-keys.js';
 
 /** One of MNIST's four IDX files, by its published name, with the SHA-256 of its uncompressed bytes. */
 export interface MnistFile {
@@ -137,11 +138,12 @@ function mirrorsFromEnv(): string[] | undefined {
  * fails loudly instead of falling through.
  */
 export async function loadMnist(options: MnistOptions = {}): Promise<ClassificationData> {
+  assertLoaderOptions(options, MNIST_OPTION_KEYS, 'loadMnist options');
   const log = resolveLogger(options);
   const allowDownload = options.download ?? downloadsAllowedByEnv();
   const sources = (options.sources ?? MNIST_SOURCES).filter((s) => s !== 'download' || allowDownload);
   const tried: string[] = [];
-  const cacheDir = path.join(resolveCacheDir(options), 'mnist');
+  const cacheDir = path.join(cacheDirOf(options), 'mnist');
   let lastError: unknown;
 
   for (const source of sources) {
@@ -150,7 +152,7 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Classificat
     if (source === 'dataDir') {
       const problem = explicitDataDirProblem(options);
       if (problem !== undefined) throw new DatasetNotFoundError('MNIST', [problem]);
-      const dataDir = resolveDataDir(options);
+      const dataDir = dataDirOf(options);
       if (!dataDir) {
         tried.push('data directory: none set (dataDir option or DB_DATA_DIR)');
         continue;
@@ -210,7 +212,7 @@ export async function loadMnist(options: MnistOptions = {}): Promise<Classificat
     }
     if (!files) continue;
     const { train, test } = await readSet(files);
-    const subset = applySubset(train, test, options);
+    const subset = applySubset(train, test, { limit: options.limit, validation: options.validation });
     const count = (n: number) => n.toLocaleString('en-US');
     // Counts of what is returned: after `limit` and the validation split.
     const validation = subset.validation ? ` + ${count(subset.validation.count)} validation` : '';

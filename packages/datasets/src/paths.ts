@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { LOCATION_OPTION_KEYS, assertKnownOptions } from './option-keys.js';
 
 /** Options every loader takes to find its files. */
 export interface LocationOptions {
@@ -21,6 +22,15 @@ export const CACHE_NAME = 'dropblock-tfjs';
 
 /** The data directory from the option, else `DB_DATA_DIR`, else `undefined`. */
 export function resolveDataDir(options: LocationOptions = {}, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  assertKnownOptions(options, LOCATION_OPTION_KEYS, 'location options');
+  return dataDirOf(options, env);
+}
+
+/**
+ * {@link resolveDataDir} for the loaders, whose options (already checked) hold more than the location.
+ * @internal
+ */
+export function dataDirOf(options: LocationOptions, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const dir = options.dataDir ?? (env.DB_DATA_DIR || undefined);
   return dir === undefined ? undefined : path.resolve(dir);
 }
@@ -30,6 +40,15 @@ export function resolveDataDir(options: LocationOptions = {}, env: NodeJS.Proces
  * specification's place for non-essential cached data), `~/.cache/dropblock-tfjs`.
  */
 export function resolveCacheDir(options: LocationOptions = {}, env: NodeJS.ProcessEnv = process.env): string {
+  assertKnownOptions(options, LOCATION_OPTION_KEYS, 'location options');
+  return cacheDirOf(options, env);
+}
+
+/**
+ * {@link resolveCacheDir} for the loaders, whose options (already checked) hold more than the location.
+ * @internal
+ */
+export function cacheDirOf(options: LocationOptions, env: NodeJS.ProcessEnv = process.env): string {
   if (options.cacheDir) return path.resolve(options.cacheDir);
   if (env.DB_CACHE_DIR) return path.resolve(env.DB_CACHE_DIR);
   // XDG says a relative XDG_CACHE_HOME is invalid and must be ignored.

@@ -1,5 +1,5 @@
 import { Callback, type LayersModel, type Logs, type layers } from '@tensorflow/tfjs-layers';
-import { describeValue } from '@db/core';
+import { assertKnownOptions, describeValue, optionKeys } from '@db/core';
 import { findDropBlockLayers, type DropBlockLayer } from './find-layers.js';
 import { resolveScaleFactors, scaleKeepProb, type LayerScale } from './scale.js';
 import { trainingProgress } from './schedules/progress.js';
@@ -54,6 +54,16 @@ export interface DropBlockSchedulerOptions {
   onMissingLayers?: MissingLayersPolicy;
 }
 
+const SCHEDULER_OPTION_KEYS = optionKeys<DropBlockSchedulerOptions>()([
+  'schedule',
+  'granularity',
+  'totalSteps',
+  'totalEpochs',
+  'scale',
+  'logKey',
+  'onMissingLayers',
+]);
+
 /**
  * A `tf.Callback` that drives the keepProb of every DropBlock layer of a model along a schedule during
  * `model.fit` / `model.fitDataset`: Ghiasi, Lin, Le, *DropBlock* (NeurIPS 2018), §3 "Scheduled DropBlock" (keep
@@ -99,6 +109,7 @@ export class DropBlockScheduler extends Callback {
   constructor(options: DropBlockSchedulerOptions) {
     super();
     assertOptionsObject(options, 'DropBlockScheduler options');
+    assertKnownOptions(options, SCHEDULER_OPTION_KEYS, 'DropBlockScheduler options');
     const { schedule, granularity = 'batch', totalSteps, totalEpochs, scale, logKey = 'keepProb' } = options;
     const onMissingLayers = options.onMissingLayers ?? 'warn';
     if (typeof schedule !== 'function') {

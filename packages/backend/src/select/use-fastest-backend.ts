@@ -18,6 +18,7 @@ import { registerFileSystemRouters } from '../io/file-system.js';
 import { processListeners, removeEmscriptenListenersSince } from './emscripten-listeners.js';
 import { describeAdapter } from '../webgpu/probe.js';
 import { activeWebGpuAdapter, loadWebGpuBackend } from '../webgpu/use-webgpu.js';
+import { findGpuDeviceNodes } from '../webgpu/vulkan-loader.js';
 
 /** Options of {@link useFastestBackend}. */
 export interface UseFastestBackendOptions {
@@ -110,7 +111,15 @@ async function tryCandidate(
   const listeners = processListeners();
   try {
     // A forced webgpu also takes a software adapter (lavapipe / SwiftShader: for tests); the search wants hardware.
-    if (candidate === 'webgpu') return await loadWebGpuBackend(importModule, forced);
+    if (candidate === 'webgpu') {
+      // The search wants a hardware adapter, which needs a GPU device node; without one, asking Dawn would only
+      // load the installed Vulkan drivers, whose start-up writes errors to stderr on a machine that is fine (issue
+      // 20). A stand-in importModule (tests) is not Dawn: its adapters are what it says.
+      if (!forced && importModule === defaultImport && findGpuDeviceNodes().length === 0) {
+        return 'no GPU (no /dev/nvidia*, /dev/dri/renderD* or /dev/dxg device)';
+      }
+      return await loadWebGpuBackend(importModule, forced);
+    }
     await importModule(BACKEND_PACKAGE[candidate]);
     if (candidate === 'wasm') {
       const { registerWasmTrainingKernels } = await import('../kernels/register.js');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findVulkanLoader } from './vulkan-loader.js';
+import { findGpuDeviceNodes, findVulkanLoader } from './vulkan-loader.js';
 
 describe('findVulkanLoader', () => {
   it('finds libvulkan.so.1 in an LD_LIBRARY_PATH folder first', () => {
@@ -27,5 +27,18 @@ describe('findVulkanLoader', () => {
 
   it('leaves other platforms to Dawn', () => {
     expect(findVulkanLoader({}, 'darwin')).toBe('darwin');
+  });
+});
+
+describe('findGpuDeviceNodes', () => {
+  it('lists NVIDIA, DRM render and WSL device nodes, and nothing else', () => {
+    const dev = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-'));
+    expect(findGpuDeviceNodes('linux', dev)).toEqual([]);
+    fs.mkdirSync(path.join(dev, 'dri'));
+    for (const f of ['nvidiactl', 'nvidia-uvm', 'null', 'dri/card0']) fs.writeFileSync(path.join(dev, f), '');
+    expect(findGpuDeviceNodes('linux', dev)).toEqual([]);
+    for (const f of ['nvidia0', 'dxg', 'dri/renderD128']) fs.writeFileSync(path.join(dev, f), '');
+    expect(findGpuDeviceNodes('linux', dev).sort()).toEqual([path.join(dev, 'dri', 'renderD128'), path.join(dev, 'dxg'), path.join(dev, 'nvidia0')]);
+    expect(findGpuDeviceNodes('darwin', dev)).toEqual(['darwin']);
   });
 });

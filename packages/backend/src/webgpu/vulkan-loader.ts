@@ -33,3 +33,31 @@ export function findVulkanLoader(env: NodeJS.ProcessEnv = process.env, platform:
   }
   return null;
 }
+
+/**
+ * Device nodes through which a Vulkan driver reaches GPU hardware on Linux: `/dev/nvidia0`... (NVIDIA's driver),
+ * `/dev/dri/renderD128`... (Mesa's AMD / Intel drivers, and NVIDIA's through DRM), `/dev/dxg` (WSL 2's GPU
+ * paravirtualisation). A hardware adapter needs one of them; without any, only a software rasteriser (lavapipe,
+ * SwiftShader) could answer, and the search does not use those. Looking costs a directory listing, while asking
+ * Dawn loads every installed Vulkan driver, whose start-up writes to stderr where no JavaScript can catch it (e.g.
+ * `error: XDG_RUNTIME_DIR is invalid or not set in the environment.` from the drivers' window-system code).
+ * Off Linux returns `[platform]`: Metal and D3D12 need no device node.
+ */
+export function findGpuDeviceNodes(platform: NodeJS.Platform = process.platform, devDir = '/dev'): string[] {
+  if (platform !== 'linux') return [platform];
+  const found: string[] = [];
+  const list = (dir: string): string[] => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  for (const name of list(devDir)) {
+    if (/^nvidia\d+$/.test(name) || name === 'dxg') found.push(path.join(devDir, name));
+  }
+  for (const name of list(path.join(devDir, 'dri'))) {
+    if (/^renderD\d+$/.test(name)) found.push(path.join(devDir, 'dri', name));
+  }
+  return found;
+}

@@ -1,3 +1,4 @@
+import { assertKnownOptions, optionKeys } from '../options.js';
 import { computeGamma } from '../gamma.js';
 import { assertPositiveInteger } from '../validate.js';
 import { assertDataFormat, expandPlanes, resolveRng, type DropBlockMask, type MaskSamplingOptions } from './options.js';
@@ -22,7 +23,10 @@ export interface MaskSamplingOptions2d extends MaskSamplingOptions {
  * Seeds are drawn by `drawBernoulliSeeds` in the flat order [Nm, Cm, H - kh + 1, W - kw + 1] (Nm = 1 when
  * batchwise, Cm = 1 when sharedChannels), the same order the TF.js op uses, so equal seeds give equal masks.
  */
+const MASK_2D_KEYS = optionKeys<MaskSamplingOptions2d>()(['batch', 'channels', 'height', 'width', 'keepProb', 'blockSize', 'seed', 'rng', 'sharedChannels', 'batchwise', 'dataFormat']);
+
 export function sampleDropBlockMask(options: MaskSamplingOptions2d): DropBlockMask {
+  assertKnownOptions(options, MASK_2D_KEYS, 'sampleDropBlockMask options');
   const { batch, channels, height, width, keepProb, blockSize } = options;
   assertPositiveInteger(batch, 'batch');
   assertPositiveInteger(channels, 'channels');

@@ -1,3 +1,4 @@
+import { assertKnownOptions, optionKeys } from '../options.js';
 import { computeGamma3d } from '../gamma.js';
 import { assertPositiveInteger } from '../validate.js';
 import { assertDataFormat, expandPlanes, resolveRng, type DropBlockMask, type MaskSamplingOptions } from './options.js';
@@ -19,7 +20,10 @@ export interface MaskSamplingOptions3d extends MaskSamplingOptions {
  * (D - kd + 1) x (H - kh + 1) x (W - kw + 1), drawn in flat order [Nm, Cm, vd, vh, vw], and
  * gamma from {@link computeGamma3d}. Shapes are [N, D, H, W, C] (channelsLast) or [N, C, D, H, W].
  */
+const MASK_3D_KEYS = optionKeys<MaskSamplingOptions3d>()(['batch', 'channels', 'depth', 'height', 'width', 'keepProb', 'blockSize', 'seed', 'rng', 'sharedChannels', 'batchwise', 'dataFormat']);
+
 export function sampleDropBlockMask3d(options: MaskSamplingOptions3d): DropBlockMask {
+  assertKnownOptions(options, MASK_3D_KEYS, 'sampleDropBlockMask3d options');
   const { batch, channels, depth, height, width, keepProb, blockSize } = options;
   assertPositiveInteger(batch, 'batch');
   assertPositiveInteger(channels, 'channels');

@@ -153,6 +153,25 @@ describe('subsets and statistics', () => {
 });
 
 describe('toTfDataset', () => {
+  it('knows its batch count, so fitDataset tells callbacks the steps per epoch without batchesPerEpoch', async () => {
+    const set = positionSet(10, 4, 4, 3);
+    expect((await toTfDataset(set, { batchSize: 4 })).size).toBe(3);
+    expect((await toTfDataset(set, { batchSize: 4, dropRemainder: true })).size).toBe(2);
+    expect((await toTfDataset(set, { batchSize: 5 })).size).toBe(batchCount(set, 5));
+    // What tfjs-layers' fitDataset hands its callbacks (training_dataset.ts getStepsPerEpoch: dataset.size).
+    const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [4, 4, 3] }), tf.layers.dense({ units: 10 })] });
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const seen: unknown[] = [];
+    const probe = new (class extends tf.Callback {
+      override async onTrainBegin(): Promise<void> {
+        seen.push(this.params['steps']);
+      }
+    })();
+    await model.fitDataset(await toTfDataset(set, { batchSize: 4, oneHot: 10 }), { epochs: 1, verbose: 0, callbacks: [probe] });
+    expect(seen).toEqual([3]);
+    model.dispose();
+  });
+
   it('yields the same batches as tensors, a new shuffle per epoch, and leaks no tensors', async () => {
     const set = positionSet(10, 4, 4, 3);
     const opts = { batchSize: 4, shuffle: true, seed: 5, augment: 'cifar' as const };

@@ -1,6 +1,7 @@
 import { createRandom, mixSeed, randomInt, shuffledIndices, type Random } from '../random.js';
 import type { ImageSet } from './image-set.js';
 import { numberArgumentError } from '../errors.js';
+import { assertBatchOptions } from '../option-keys.js';
 
 /**
  * Augmentation for classification batches. `'cifar'` is the standard CIFAR recipe (He et al. 2016, sec. 4.2:
@@ -74,6 +75,7 @@ export function batchCount(set: ImageSet, batchSize: number, dropRemainder = fal
  * Deterministic for a given `seed` and `epoch`.
  */
 export function* batches(set: ImageSet, options: BatchOptions): Generator<Batch, void, undefined> {
+  assertBatchOptions(options, 'batches options');
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw numberArgumentError('batchSize', 'a positive integer', batchSize);
   const { height: h, width: w, channels: c } = set;

@@ -1,4 +1,5 @@
 import { numberArgumentError } from '../errors.js';
+import { SUBSET_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /**
  * A set of same-sized images kept as unsigned bytes (channels-last, `NHWC`) with one integer label each.
@@ -109,7 +110,9 @@ export function applySubset(
   test: ImageSet,
   options: SubsetOptions,
 ): { train: ImageSet; validation?: ImageSet; test: ImageSet } {
+  assertKnownOptions(options, SUBSET_OPTION_KEYS, 'subset options');
   const limit = options.limit;
+  if (limit !== null && typeof limit === 'object') assertKnownOptions(limit, ['train', 'test'], 'limit');
   const trainLimit = typeof limit === 'number' ? limit : limit?.train;
   const testLimit = typeof limit === 'number' ? limit : limit?.test;
   let tr = takeFirst(train, trainLimit);

@@ -3,7 +3,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetFileError, DatasetNotFoundError, numberArgumentError } from '../errors.js';
 import { resolveLogger, type LogOptions } from '../log.js';
-import { resolveDataDir, type LocationOptions } from '../paths.js';
+import { dataDirOf, type LocationOptions } from '../paths.js';
+import { COCO_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /** A COCO category with its contiguous label. */
 export interface CocoCategory {
@@ -221,7 +222,7 @@ export function parseCocoInstances(
 function findRoot(options: CocoOptions, split: string): { root: string; tried: string[] } | { root: undefined; tried: string[] } {
   const rel = path.join('annotations', `instances_${split}.json`);
   if (options.root) return { root: path.resolve(options.root), tried: [] };
-  const dataDir = resolveDataDir(options);
+  const dataDir = dataDirOf(options);
   if (!dataDir) return { root: undefined, tried: ['data directory: none set (root or dataDir option, or DB_DATA_DIR)'] };
   for (const c of ROOT_CANDIDATES) {
     const root = path.join(dataDir, c);
@@ -240,6 +241,7 @@ function findRoot(options: CocoOptions, split: string): { root: string; tried: s
  * `root` at a copy, or let `downloadCocoSubset` fetch the first N images of a split and pass its `root`.
  */
 export async function loadCoco(options: CocoOptions = {}): Promise<CocoDataset> {
+  assertKnownOptions(options, COCO_OPTION_KEYS, 'loadCoco options');
   const split = options.split ?? 'val2017';
   const log = resolveLogger(options);
   const found = findRoot(options, split);

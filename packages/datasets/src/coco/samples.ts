@@ -2,6 +2,7 @@ import { createRandom, mixSeed, shuffledIndices } from '../random.js';
 import type { CocoDataset, CocoImage } from './annotations.js';
 import { readJpeg, type JpegDecoder } from './decode.js';
 import { transformDetection, type DetectionSample, type DetectionTransformOptions, RETINANET_EVAL_TRANSFORM } from './transform.js';
+import { COCO_SAMPLE_OPTION_KEYS, DETECTION_TRANSFORM_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /** Options of {@link cocoSamples}. */
 export interface CocoSampleOptions {
@@ -33,6 +34,8 @@ export async function loadDetectionSample(
  * stays at one image.
  */
 export async function* cocoSamples(dataset: CocoDataset, options: CocoSampleOptions = {}): AsyncGenerator<DetectionSample, void, undefined> {
+  assertKnownOptions(options, COCO_SAMPLE_OPTION_KEYS, 'cocoSamples options');
+  assertKnownOptions(options.transform, DETECTION_TRANSFORM_OPTION_KEYS, 'transform');
   const seed = mixSeed(options.seed ?? 0, options.epoch ?? 0);
   const n = dataset.images.length;
   const order = options.shuffle ? shuffledIndices(n, createRandom(seed)) : Uint32Array.from({ length: n }, (_, i) => i);

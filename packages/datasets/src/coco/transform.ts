@@ -3,6 +3,7 @@ import type { Random } from '../random.js';
 import type { CocoImage } from './annotations.js';
 import type { RgbImage } from './decode.js';
 import { resizeBilinear } from './resize.js';
+import { DETECTION_TRANSFORM_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /**
  * Resize, jitter, flip and pad, as the RetinaNet recipe (Lin et al. 2017, "Focal Loss for Dense Object
@@ -107,6 +108,7 @@ export function transformDetection(
   options: DetectionTransformOptions,
   random: Random,
 ): DetectionSample {
+  assertKnownOptions(options, DETECTION_TRANSFORM_OPTION_KEYS, 'transformDetection options');
   if (decoded.width !== image.width || decoded.height !== image.height) {
     throw new DatasetFileError(
       image.path,

@@ -8,6 +8,7 @@ import { createGunzip } from 'node:zlib';
 import { DownloadError, numberArgumentError } from '../errors.js';
 import type { Checksum } from './checksum.js';
 import { ProgressMeter, terminalProgress, type ProgressListener } from './progress.js';
+import { DOWNLOAD_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /** How to fetch one file. */
 export interface DownloadOptions {
@@ -79,6 +80,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * load can never pick up half a file. Throws a {@link DownloadError} whose `kind` says what went wrong.
  */
 export async function downloadFile(options: DownloadOptions): Promise<string> {
+  assertKnownOptions(options, DOWNLOAD_OPTION_KEYS, 'downloadFile options');
   const { urls, dest, checksum } = options;
   if (urls.length === 0) throw new RangeError('downloadFile: urls must name at least one URL');
   if (!/^[0-9a-f]+$/.test(checksum.hex)) throw new RangeError(`downloadFile: checksum.hex must be lower-case hex, got "${checksum.hex}"`);

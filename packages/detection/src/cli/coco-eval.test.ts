@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReferenceFile } from '../eval/test-utils/reference.js';
 
-// The CLI runs from source through tsx (after `pnpm build` the same file runs from dist/cli/coco-eval.js).
+// The CLI runs from source through tsx, its @db/* imports from source too (after `pnpm build` the same file runs
+// from dist/cli/coco-eval.js).
 const CLI = fileURLToPath(new URL('./coco-eval.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 const fixture = JSON.parse(
@@ -16,7 +17,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'coco-eval-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return spawnSync(process.execPath, ['--conditions=@db/source', '--import', 'tsx', CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
 }
 
 function write(name: string, value: unknown): string {

@@ -2,6 +2,7 @@ import { decodeBoxes } from '../encode/box-coder.js';
 import { nonMaxSuppression } from './nms.js';
 
 import type { CocoDetection } from '../eval/types.js';
+import { DECODE_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /** One detection in COCO's results format (https://cocodataset.org/#format-results), as the evaluator reads it. */
 export type { CocoDetection };
@@ -42,6 +43,7 @@ function sigmoid(x: number): number {
  * @param anchors centre anchors `[cx, cy, w, h]` of the input size
  */
 export function decodeDetections(output: Float32Array, anchors: Float32Array, numClasses: number, options: DecodeOptions = {}): ImageDetections {
+  assertKnownOptions(options, DECODE_OPTION_KEYS, 'decodeDetections options');
   const n = anchors.length / 4;
   const width = 4 + numClasses;
   if (output.length !== n * width) {

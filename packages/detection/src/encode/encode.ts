@@ -1,5 +1,6 @@
 import { encodeBox } from './box-coder.js';
 import { centerToCorners, checkBoxes, iouMatrix } from './iou.js';
+import { MATCH_THRESHOLD_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /** Class target of an anchor matched to no object (IoU below {@link MatchThresholds.negative}). */
 export const BACKGROUND = -1;
@@ -42,6 +43,7 @@ export function encodeLabels(
   iscrowd?: Uint8Array,
   thresholds: MatchThresholds = {},
 ): EncodedLabels {
+  assertKnownOptions(thresholds, MATCH_THRESHOLD_KEYS, 'encodeLabels thresholds');
   checkBoxes(anchors, 'anchors');
   checkBoxes(boxes, 'boxes');
   const m = boxes.length / 4;

@@ -8,6 +8,7 @@ import { matchDetections } from './match.js';
 import { summarize } from './summarize.js';
 import type { CocoDetection, CocoEvalOptions, CocoEvalResult, CocoGroundTruth } from './types.js';
 import { packDetections, packGroundTruth, resolveParams } from './validate.js';
+import { COCO_EVAL_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /**
  * Scores detections against COCO ground truth exactly as pycocotools' `COCOeval` with `iouType='bbox'`.
@@ -37,6 +38,7 @@ export function evaluateCoco(
   detections: readonly CocoDetection[],
   options: CocoEvalOptions = {},
 ): CocoEvalResult {
+  assertKnownOptions(options, COCO_EVAL_OPTION_KEYS, 'evaluateCoco options');
   const gt = packGroundTruth(groundTruth);
   const dt = packDetections(detections, gt);
   const p = resolveParams(options, gt);

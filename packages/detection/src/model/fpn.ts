@@ -1,5 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { regularizerLayer, SeedSequence, type RegularizerSpec } from '@db/models';
+import { FPN_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /** Channels of every FPN level and of the heads (Lin et al. 2017, sec. 4: "all pyramid levels have C = 256"). */
 export const FPN_CHANNELS = 256;
@@ -33,6 +34,7 @@ function conv(x: tfl.SymbolicTensor, kernelSize: number, strides: number, name: 
  * C5; P7 = 3x3 stride 2 on ReLU(P6). All 256 channels. With a regulariser, it follows each output level.
  */
 export function featurePyramid(c3: tfl.SymbolicTensor, c4: tfl.SymbolicTensor, c5: tfl.SymbolicTensor, options: FpnOptions): tfl.SymbolicTensor[] {
+  assertKnownOptions(options, FPN_OPTION_KEYS, 'featurePyramid options');
   const { seeds } = options;
   const up = (x: tfl.SymbolicTensor, name: string) => tfl.layers.upSampling2d({ size: [2, 2], name }).apply(x) as tfl.SymbolicTensor;
   const add = (a: tfl.SymbolicTensor, b: tfl.SymbolicTensor, name: string) => tfl.layers.add({ name }).apply([a, b]) as tfl.SymbolicTensor;

@@ -11,6 +11,7 @@ import {
 import { ANCHORS_PER_CELL, featureMapSizes, generateAnchors } from '../anchors/anchors.js';
 import { featurePyramid } from './fpn.js';
 import { classBiasInit, Head } from './heads.js';
+import { RETINANET_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /** Options of {@link buildRetinaNet}. */
 export interface RetinaNetOptions {
@@ -93,6 +94,7 @@ export class RetinaNet {
  * ```
  */
 export function buildRetinaNet(options: RetinaNetOptions = {}): RetinaNet {
+  assertKnownOptions(options, RETINANET_OPTION_KEYS, 'buildRetinaNet options');
   const inputSize = options.inputSize ?? 640;
   if (!Number.isInteger(inputSize) || inputSize < 128 || inputSize % 128 !== 0) {
     throw new RangeError(`inputSize must be a positive multiple of 128 (the stride of P7), got ${String(inputSize)}`);

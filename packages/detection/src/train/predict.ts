@@ -2,6 +2,7 @@ import { cocoSamples, type CocoDataset, type DetectionSample, type JpegDecoder }
 import { decodeDetections, toCocoDetections, type CocoDetection, type DecodeOptions } from '../decode/decode.js';
 import type { RetinaNet } from '../model/retinanet.js';
 import { batchesOf, detectionTransform, imagesToInput } from './batches.js';
+import { DECODE_OPTION_KEYS, PREDICT_COCO_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /** Options of {@link predictCoco}. */
 export interface PredictCocoOptions {
@@ -60,6 +61,8 @@ export async function detectBatch(
  * written as a `detections.json` for a COCO evaluator.
  */
 export async function predictCoco(net: RetinaNet, images: CocoDataset, options: PredictCocoOptions = {}): Promise<CocoDetection[]> {
+  assertKnownOptions(options, PREDICT_COCO_OPTION_KEYS, 'predictCoco options');
+  assertKnownOptions(options.decode, DECODE_OPTION_KEYS, 'decode');
   const batchSize = options.batchSize ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${String(batchSize)}`);
   if (images.categories.length !== net.numClasses) {

@@ -10,6 +10,7 @@ import { batchesOf, detectionTransform, encodeBatch, imagesToInput } from './bat
 import { kerasIoLearningRate } from './learning-rate.js';
 import { predictCoco } from './predict.js';
 import { EpochProgress } from './progress.js';
+import { DECODE_OPTION_KEYS, TRAIN_OPTION_KEYS, VALIDATION_LOSS_OPTION_KEYS, assertKnownOptions } from '../option-keys.js';
 
 /** Options of {@link trainRetinaNet}. */
 export interface RetinaNetTrainOptions {
@@ -161,6 +162,7 @@ export async function validationLoss(
   dataset: CocoDataset,
   options: { batchSize?: number; decoder?: JpegDecoder; signal?: AbortSignal } = {},
 ): Promise<{ loss: number; classification: number; box: number }> {
+  assertKnownOptions(options, VALIDATION_LOSS_OPTION_KEYS, 'validationLoss options');
   const pass: Pass = { loss: 0, classification: 0, box: 0, images: 0, steps: 0 };
   await forBatches(dataset, net, { ...options, training: false, batchSize: positiveInt(options.batchSize, 'batchSize', 1), seed: 0, epoch: 0 }, async (batch, x, bt, ct) => {
     const t = evalBatch(net, x, bt, ct);
@@ -201,6 +203,8 @@ function mean(pass: Pass): { loss: number; classification: number; box: number }
  * ```
  */
 export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictVal?: boolean }): Promise<RetinaNetTrainResult> {
+  assertKnownOptions(options, TRAIN_OPTION_KEYS, 'trainRetinaNet options');
+  assertKnownOptions(options?.decode, DECODE_OPTION_KEYS, 'decode');
   if (options == null || typeof options.dataDir !== 'string' || options.dataDir === '') {
     throw new TypeError('options.dataDir must be the COCO root folder (with train2017/, val2017/ and annotations/)');
   }

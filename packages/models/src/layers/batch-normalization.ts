@@ -41,6 +41,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { assertKnownOptions } from '@db/core';
+import { BATCH_NORMALIZATION_ARG_KEYS } from '../option-keys.js';
 
 type StockLayerArgs = NonNullable<Parameters<typeof tfl.layers.batchNormalization>[0]>;
 
@@ -204,5 +206,6 @@ export class BatchNormalization extends StockBatchNormalizationClass {
 
 /** `tf.layers.batchNormalization` with {@link BatchNormalization}'s lean training step and Keras 2's moving variance. */
 export function batchNormalization(args?: BatchNormalizationArgs): BatchNormalization {
+  assertKnownOptions(args, BATCH_NORMALIZATION_ARG_KEYS, 'batchNormalization args');
   return new BatchNormalization(args);
 }

@@ -22,11 +22,14 @@ describe('buildNetwork', () => {
       growthRate: 8,
     };
     expect(NETWORK_NAMES).toEqual(['resnet50', 'densenet', 'customNet']);
+    // Each builder takes only its own options (an unknown key is an error), so the direct calls get their subsets.
+    const { stageBlocks, blocks, growthRate, ...shared } = options;
     const direct = {
-      customNet: customNet(options),
-      resnet50: resnet50(options),
-      densenet: densenet(options),
+      customNet: customNet(shared),
+      resnet50: resnet50({ ...shared, stageBlocks }),
+      densenet: densenet({ ...shared, blocks, growthRate }),
     };
+    expect(() => customNet(options as never)).toThrow(/customNet options: unknown options 'stageBlocks', 'blocks', 'growthRate'/);
     for (const name of NETWORK_NAMES) {
       const model = buildNetwork(name, options);
       expect(model.countParams(), name).toBe(direct[name].countParams());

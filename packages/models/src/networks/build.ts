@@ -5,6 +5,8 @@ import { densenet, type DenseNetOptions } from './densenet.js';
 import { resnet50, type ResNetOptions } from './resnet50.js';
 import type { NetworkOptions } from './options.js';
 import { describeValue } from '@db/core';
+import { assertKnownOptions } from '@db/core';
+import { ANY_NETWORK_OPTION_KEYS } from '../option-keys.js';
 
 /** Options of {@link buildNetwork}: the shared ones plus those of ResNet-50 and DenseNet (ignored by the others). */
 export type AnyNetworkOptions = NetworkOptions &
@@ -16,6 +18,7 @@ export type AnyNetworkOptions = NetworkOptions &
  * Network-specific options are passed on only to the network that has them.
  */
 export function buildNetwork(network: NetworkName, options: AnyNetworkOptions): tfl.LayersModel {
+  assertKnownOptions(options, ANY_NETWORK_OPTION_KEYS, 'buildNetwork options');
   const { inputShape, numClasses, regularizer, seed } = options;
   switch (network) {
     case 'customNet':

@@ -3,6 +3,8 @@ import { MASK_STREAM, SeedSequence, WEIGHT_STREAM } from '../init/seeds.js';
 import { applyRegularizer } from '../regularizer/layer.js';
 import { resolveOptions, type NetworkOptions } from './options.js';
 import { batchNormalization } from '../layers/batch-normalization.js';
+import { assertKnownOptions } from '@db/core';
+import { NETWORK_OPTION_KEYS } from '../option-keys.js';
 
 /** Filters of CustomNet's three stages, as the report's summary shows them. */
 export const CUSTOM_NET_FILTERS: readonly number[] = [32, 64, 128];
@@ -24,6 +26,7 @@ export const CUSTOM_NET_FILTERS: readonly number[] = [32, 64, 128];
  * ```
  */
 export function customNet(options: NetworkOptions): tfl.LayersModel {
+  assertKnownOptions(options, NETWORK_OPTION_KEYS, 'customNet options');
   const { inputShape, numClasses, regularizer, seed } = resolveOptions(options);
   const seeds = new SeedSequence(seed, WEIGHT_STREAM);
   const maskSeeds = new SeedSequence(seed, MASK_STREAM);

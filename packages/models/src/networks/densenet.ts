@@ -5,6 +5,8 @@ import { apply, type BuildContext as Ctx } from './context.js';
 import { checkPositiveIntegers, resolveOptions, type NetworkOptions } from './options.js';
 import { assertPositiveInteger, describeValue } from '@db/core';
 import { batchNormalization } from '../layers/batch-normalization.js';
+import { assertKnownOptions } from '@db/core';
+import { DENSENET_OPTION_KEYS } from '../option-keys.js';
 
 /** Options of {@link densenet}. */
 export interface DenseNetOptions extends NetworkOptions {
@@ -93,6 +95,7 @@ function transition(ctx: Ctx, x: tfl.SymbolicTensor, compression: number, name: 
  * ```
  */
 export function densenet(options: DenseNetOptions): tfl.LayersModel {
+  assertKnownOptions(options, DENSENET_OPTION_KEYS, 'densenet options');
   const { inputShape, numClasses, regularizer, seed } = resolveOptions(options);
   const blocks = checkPositiveIntegers(options.blocks ?? DENSENET121_BLOCKS, 'blocks');
   const growthRate = options.growthRate ?? 32;

@@ -6,6 +6,8 @@ import { apply, type BuildContext as Ctx } from './context.js';
 import { checkPositiveIntegers, resolveOptions, type NetworkOptions } from './options.js';
 import { describeValue } from '@db/core';
 import { batchNormalization } from '../layers/batch-normalization.js';
+import { assertKnownOptions } from '@db/core';
+import { RESNET_BACKBONE_OPTION_KEYS, RESNET_OPTION_KEYS } from '../option-keys.js';
 
 /**
  * The stem of a ResNet:
@@ -229,6 +231,7 @@ function resolveResNet(options: ResNetOptions, requireClasses: boolean) {
  * ```
  */
 export function resnet50(options: ResNetOptions): tfl.LayersModel {
+  assertKnownOptions(options, RESNET_OPTION_KEYS, 'resnet50 options');
   const { inputShape, numClasses, regularizer, seed, stem, stageBlocks, batchNormEpsilon } = resolveResNet(
     options,
     true,
@@ -269,6 +272,7 @@ export function resnet50(options: ResNetOptions): tfl.LayersModel {
  * ```
  */
 export function resnet50Backbone(options: ResNetBackboneOptions): tfl.LayersModel {
+  assertKnownOptions(options, RESNET_BACKBONE_OPTION_KEYS, 'resnet50Backbone options');
   const { inputShape, regularizer, seed, stem, stageBlocks, batchNormEpsilon } = resolveResNet(
     { ...options, numClasses: 0 } as ResNetOptions,
     false,

@@ -7,6 +7,8 @@
  */
 
 import { assertKeepProb, assertPositiveInteger, describeValue } from '@db/core';
+import { assertKnownOptions } from '@db/core';
+import { REGULARIZER_KEYS } from '../option-keys.js';
 
 /** No regulariser: the network is built without any extra layer. */
 export interface NoRegularizer {
@@ -96,6 +98,9 @@ export const regularizer = { none, dropout, spatialDropout, dropBlock } as const
 export function validateRegularizer(spec: RegularizerSpec): RegularizerSpec {
   if (spec == null || typeof spec !== 'object') {
     throw new TypeError(`regularizer must be a RegularizerSpec object, got ${describeValue(spec)}`);
+  }
+  if (Object.hasOwn(REGULARIZER_KEYS, spec.kind)) {
+    assertKnownOptions(spec, REGULARIZER_KEYS[spec.kind], `regularizer (${spec.kind})`);
   }
   switch (spec.kind) {
     case 'none':

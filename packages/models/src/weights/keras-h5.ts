@@ -2,6 +2,8 @@ import * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { withKerasH5, type H5Layer } from './hdf5.js';
 import { kerasApplicationsName } from './keras-resnet50.js';
+import { assertKnownOptions } from '@db/core';
+import { LOAD_KERAS_WEIGHTS_OPTION_KEYS } from '../option-keys.js';
 
 /** Options of {@link loadKerasWeights}. */
 export interface LoadKerasWeightsOptions {
@@ -93,6 +95,7 @@ export async function loadKerasWeights(
   if (options == null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${String(options)}`);
   }
+  assertKnownOptions(options, LOAD_KERAS_WEIGHTS_OPTION_KEYS, 'loadKerasWeights options');
   const skipMismatch = options.skipMismatch ?? false;
   const strict = options.strict ?? true;
   const { bytes, label } = await readSource(source);

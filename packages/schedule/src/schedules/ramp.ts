@@ -4,6 +4,7 @@ import {
   assertOptionsObject,
   assertProgress,
 } from '../validate.js';
+import { assertKnownOptions, optionKeys } from '@db/core';
 import type { KeepProbSchedule } from './types.js';
 
 /** Options shared by the ramp schedules ({@link linearSchedule}, {@link cosineSchedule}). */
@@ -19,6 +20,8 @@ export interface RampOptions {
   rampFraction?: number;
 }
 
+const RAMP_OPTION_KEYS = optionKeys<RampOptions>()(['target', 'start', 'rampFraction']);
+
 /**
  * A schedule that goes from `start` to `target` over the first `rampFraction` of training along `shape`
  * (`t` in [0, 1) is the position on the ramp), then holds `target`. At the end of the ramp it returns the target
@@ -30,6 +33,7 @@ export function rampSchedule(
   shape: (start: number, target: number, t: number) => number,
 ): KeepProbSchedule {
   assertOptionsObject(options, `${label} options`);
+  assertKnownOptions(options, RAMP_OPTION_KEYS, `${label} options`);
   const { target, start = 1, rampFraction = 1 } = options;
   assertKeepProb(target, 'target');
   assertKeepProb(start, 'start');

@@ -1,5 +1,5 @@
 import { assertKeepProb, assertOptionsObject, assertProgress } from '../validate.js';
-import { describeValue } from '@db/core';
+import { assertKnownOptions, describeValue, optionKeys } from '@db/core';
 import type { KeepProbSchedule } from './types.js';
 
 /** Options of {@link stepwiseSchedule}. */
@@ -21,6 +21,7 @@ export interface StepwiseScheduleOptions {
  */
 export function stepwiseSchedule(options: StepwiseScheduleOptions): KeepProbSchedule {
   assertOptionsObject(options, 'stepwiseSchedule options');
+  assertKnownOptions(options, optionKeys<StepwiseScheduleOptions>()(['boundaries', 'values']), 'stepwiseSchedule options');
   const { boundaries, values } = options;
   if (!Array.isArray(boundaries)) {
     throw new TypeError(`boundaries must be an array of progress values in (0, 1), got ${describeValue(boundaries)}`);

@@ -1,10 +1,12 @@
 import type { DataType } from '@tensorflow/tfjs-core';
 import type { Shape } from '@tensorflow/tfjs-layers';
-import type { DataFormat } from '@db/core';
+import { optionKeys, type DataFormat } from '@db/core';
 
 /**
  * The base-layer arguments every TF.js layer accepts (a copy of tfjs-layers' `LayerArgs` fields, which that
  * package does not export from its entry point).
+ *
+ * @group Layers
  */
 export interface BaseLayerArgs {
   /** Input shape without the batch axis, for a layer used as a model's first layer. */
@@ -21,7 +23,22 @@ export interface BaseLayerArgs {
   trainable?: boolean;
 }
 
-/** Arguments of {@link DropBlock2D} and {@link DropBlock3D}. */
+/**
+ * The keys of tfjs-layers' `LayerArgs` (engine/topology.ts), which every layer forwards to `tf.layers.Layer`: a
+ * layer's own args may hold these besides its own options.
+ */
+export const LAYER_ARGS_KEYS: readonly string[] = [
+  ...optionKeys<BaseLayerArgs>()(['inputShape', 'batchInputShape', 'batchSize', 'dtype', 'name', 'trainable']),
+  // LayerArgs fields BaseLayerArgs does not document (initial weights; the input dtype of an InputLayer).
+  'weights',
+  'inputDType',
+];
+
+/**
+ * Arguments of {@link DropBlock2D} and {@link DropBlock3D}.
+ *
+ * @group Layers
+ */
 export interface DropBlockLayerArgs extends BaseLayerArgs {
   /** Side of the square (2D) or cubic (3D) block, a positive integer; clipped to the feature map. */
   blockSize: number;
@@ -40,7 +57,17 @@ export interface DropBlockLayerArgs extends BaseLayerArgs {
   batchwise?: boolean;
 }
 
-/** Arguments of {@link SpatialDropout2D}. */
+/** Every key {@link DropBlockLayerArgs} may hold (its own options and {@link LAYER_ARGS_KEYS}). */
+export const DROP_BLOCK_LAYER_ARG_KEYS: readonly string[] = [
+  ...optionKeys<Omit<DropBlockLayerArgs, keyof BaseLayerArgs>>()(['blockSize', 'keepProb', 'seed', 'dataFormat', 'sharedChannels', 'batchwise']),
+  ...LAYER_ARGS_KEYS,
+];
+
+/**
+ * Arguments of {@link SpatialDropout2D}.
+ *
+ * @group Layers
+ */
 export interface SpatialDropout2DArgs extends BaseLayerArgs {
   /** Fraction of channels (whole feature maps) to drop, in [0, 1). */
   rate: number;
@@ -50,5 +77,15 @@ export interface SpatialDropout2DArgs extends BaseLayerArgs {
   dataFormat?: DataFormat;
 }
 
-/** The default keepProb of the DropBlock layers. */
+/** Every key {@link SpatialDropout2DArgs} may hold. */
+export const SPATIAL_DROPOUT_2D_ARG_KEYS: readonly string[] = [
+  ...optionKeys<Omit<SpatialDropout2DArgs, keyof BaseLayerArgs>>()(['rate', 'seed', 'dataFormat']),
+  ...LAYER_ARGS_KEYS,
+];
+
+/**
+ * The default keepProb of the DropBlock layers.
+ *
+ * @group Layers
+ */
 export const DEFAULT_KEEP_PROB = 0.9;

@@ -1,8 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { layers, type Shape } from '@tensorflow/tfjs-layers';
-import { assertDataFormat, assertSeed, createRng, deriveSeed, describeValue, randomSeed, type DataFormat } from '@db/core';
-import type { SpatialDropout2DArgs } from './args.js';
-import { singleTensor } from './drop-block-layer.js';
+import { assertDataFormat, assertKnownOptions, assertSeed, createRng, deriveSeed, describeValue, randomSeed, type DataFormat } from '@db/core';
+import { SPATIAL_DROPOUT_2D_ARG_KEYS, type SpatialDropout2DArgs } from './args.js';
+import { KERAS_BASE_CONFIG_KEYS, singleTensor } from './drop-block-layer.js';
+
+/** Rejects keys SpatialDropout2D does not take, naming the nearest valid one. */
+function checkedArgs(args: SpatialDropout2DArgs): SpatialDropout2DArgs {
+  assertKnownOptions(args, SPATIAL_DROPOUT_2D_ARG_KEYS, 'SpatialDropout2D args');
+  return args;
+}
 
 /**
  * SpatialDropout2D (Tompson et al., "Efficient Object Localization Using Convolutional Networks", CVPR 2015):
@@ -10,6 +16,8 @@ import { singleTensor } from './drop-block-layer.js';
  * 1 / (1 - rate). tfjs-layers has only SpatialDropout1D (tensorflow/tfjs#1453); this is the baseline the
  * DropBlock study compares against, and what DropBlock reduces to when the block covers the map.
  * Input [N, H, W, C] (or [N, C, H, W] with 'channelsFirst'); active only when `kwargs.training` is true.
+ *
+ * @group Layers
  */
 export class SpatialDropout2D extends layers.Layer {
   /** Registered class name (used by serialisation). */
@@ -23,7 +31,7 @@ export class SpatialDropout2D extends layers.Layer {
   private calls = 0;
 
   constructor(args: SpatialDropout2DArgs) {
-    super(args);
+    super(checkedArgs(args));
     if (args === null || typeof args !== 'object') throw new TypeError(`SpatialDropout2D args must be an object, got ${describeValue(args)}`);
     const { rate } = args;
     if (typeof rate !== 'number') throw new TypeError(`rate must be a number in [0, 1), got ${describeValue(rate)}`);
@@ -39,6 +47,26 @@ export class SpatialDropout2D extends layers.Layer {
     this.dataFormat = dataFormat;
     this.supportsMasking = true;
     this.inputSpec = [{ ndim: 4 }];
+  }
+
+  /**
+   * Rebuilds the layer from a saved config: its own keys and those Keras writes for every layer, nothing else
+   * (`customObjects` is tfjs-layers' own addition to every config it deserialises).
+   */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    loaded: tf.serialization.ConfigDict,
+  ): T {
+    const config = { ...loaded };
+    delete config['customObjects'];
+    const layer = typeof config['name'] === 'string' ? `SpatialDropout2D '${config['name']}'` : 'SpatialDropout2D';
+    assertKnownOptions(config, ['rate', 'seed', 'dataFormat', ...KERAS_BASE_CONFIG_KEYS], `${layer} config`);
+    if (config['batchShape'] != null) {
+      config['batchInputShape'] ??= config['batchShape'];
+      delete config['batchShape'];
+    }
+    if (config['seed'] == null) delete config['seed'];
+    return new cls(config);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
@@ -67,7 +95,11 @@ export class SpatialDropout2D extends layers.Layer {
   }
 }
 
-/** Creates a {@link SpatialDropout2D} layer: `spatialDropout2D({ rate: 0.1 })`. */
+/**
+ * Creates a {@link SpatialDropout2D} layer: `spatialDropout2D({ rate: 0.1 })`.
+ *
+ * @group Layers
+ */
 export function spatialDropout2D(args: SpatialDropout2DArgs): SpatialDropout2D {
   return new SpatialDropout2D(args);
 }

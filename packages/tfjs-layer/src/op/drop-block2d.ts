@@ -3,8 +3,9 @@ import { dropBlockImpl } from './drop-block.js';
 import { resolveOptions, type DropBlockOpOptions } from './validate.js';
 
 /**
- * DropBlock (Ghiasi, Lin, Le, NeurIPS 2018) on a batch of 2D feature maps, built from standard TF.js ops so it
- * runs on every backend (tensorflow, wasm, webgl, cpu).
+ * The DropBlock **op** (lower-case `d`; for the layer see {@link dropBlock2D}): DropBlock (Ghiasi, Lin, Le, NeurIPS
+ * 2018) applied once to a batch of 2D feature maps, built from standard TF.js ops so it runs on every backend
+ * (tensorflow, wasm, webgl, cpu).
  *
  * In training mode it drops contiguous kh x kw blocks (kh = min(blockSize, H), kw = min(blockSize, W)):
  * seeds ~ Bernoulli(gamma) (`computeGamma` of `@db/core`) at block top-left corners inside the valid region,
@@ -23,6 +24,8 @@ import { resolveOptions, type DropBlockOpOptions } from './validate.js';
  *
  * @example
  * const y = dropBlock2d(x, { keepProb: 0.9, blockSize: 7, seed: 1 });
+ *
+ * @group Ops
  */
 export function dropBlock2d(x: Tensor4D, options: DropBlockOpOptions): Tensor4D {
   const o = resolveOptions('dropBlock2d', x, 4, options);

@@ -1,7 +1,19 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { assertDataFormat, assertKeepProb, assertPositiveInteger, assertSeed, describeValue, type DataFormat } from '@db/core';
+import {
+  assertDataFormat,
+  assertKeepProb,
+  assertKnownOptions,
+  assertPositiveInteger,
+  assertSeed,
+  describeValue,
+  optionKeys,
+  type DataFormat,
+} from '@db/core';
 
-/** Options of {@link dropBlock2d} and {@link dropBlock3d}. */
+/**
+ * Options of the ops {@link dropBlock2d} and {@link dropBlock3d}.
+ * @group Ops
+ */
 export interface DropBlockOpOptions {
   /** Probability that a unit is kept, in (0, 1]; 1 returns the input unchanged. */
   keepProb: number;
@@ -21,6 +33,8 @@ export interface DropBlockOpOptions {
   /** One mask for the whole batch (default false: a mask per sample). */
   batchwise?: boolean;
 }
+
+const OP_OPTION_KEYS = optionKeys<DropBlockOpOptions>()(['keepProb', 'blockSize', 'training', 'seed', 'dataFormat', 'sharedChannels', 'batchwise']);
 
 /** Validated options with defaults filled in. */
 export interface ResolvedOptions {
@@ -49,6 +63,7 @@ export function resolveOptions(fn: string, x: Tensor, rank: number, options: Dro
     throw new TypeError(`${fn}: x must be a float32 tensor (it is rescaled), got dtype ${x.dtype}`);
   }
   if (options === null || typeof options !== 'object') throw new TypeError(`${fn}: options must be an object, got ${describeValue(options)}`);
+  assertKnownOptions(options, OP_OPTION_KEYS, `${fn} options`);
   assertKeepProb(options.keepProb);
   assertPositiveInteger(options.blockSize, 'blockSize');
   assertSeed(options.seed);
