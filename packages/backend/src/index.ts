@@ -22,6 +22,7 @@ export { activeWebGpuAdapter } from './webgpu/use-webgpu.js';
 export { describeAdapter, type WebGpuAdapterSummary } from './webgpu/probe.js';
 export { registerWebGpuTrainingKernels } from './webgpu/kernels/index.js';
 export { useThreadedWasm, type ThreadedWasmOptions } from './threads/threaded-wasm.js';
+export { WasmHeapExhaustedError, WASM_HEAP_MAX_BYTES, guardWasmHeap } from './memory/heap-guard.js';
 export { fileSystem, fileSystemRouter, registerFileSystemRouters, ModelFileError, FILE_SCHEME } from './io/file-system.js';
 export {
   useFastestBackend,
