@@ -21,10 +21,10 @@ const w1 = tf.variable(tf.randomNormal([3, 3, 8, 32], 0, 0.1, 'float32', 1));
 const w2 = tf.variable(tf.randomNormal([3, 3, 32, 32], 0, 0.1, 'float32', 2));
 const optimizer = tf.train.sgd(0.01);
 const step = (n: number) => {
-  const x = tf.randomNormal([n, 64, 64, 8], 0, 1, 'float32', 3);
+  const x = tf.randomNormal<tf.Rank.R4>([n, 64, 64, 8], 0, 1, 'float32', 3);
   try {
     const loss = optimizer.minimize(() => {
-      const h = tf.relu(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'));
+      const h = tf.relu<tf.Tensor4D>(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'));
       return tf.mean(tf.square(tf.conv2d(h, w2 as tf.Tensor4D, 1, 'same')));
     }, true) as tf.Scalar;
     const value = loss.dataSync()[0];
