@@ -12,12 +12,16 @@
  *          --webgpu-models LIST (the same models on webgpu when Dawn finds an adapter and the chosen backend is
  *          another, with the adapter named; default: all on a GPU, customnet with 2 steps on a software Vulkan
  *          driver; "none" or DB_BENCH_WEBGPU=0 skips)
+ *          --memory [LIST] (only this: peak memory of one training step, batch 64 at 32x32, of each model (default
+ *          resnet50) with tfjs' stock backward pass and with @db/backend's lean one, each in a fresh process run
+ *          back to back: the wasm heap's size after the step (its high-water mark: the heap never shrinks) and the
+ *          peak bytes of tensor buffers held at once during the step)
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useFastestBackend } from '@db/backend';
+import { leanGradientsEnabled, leanOptimizer, peakBufferBytes, useFastestBackend } from '@db/backend';
 import { customNet, densenet, resnet50 } from '@db/models';
 import { startTicker } from './tick.js';
 import { loadBenchWebGpu } from './webgpu.js';
@@ -179,7 +183,63 @@ function comparePyTorch(ours: number, backend: string): void {
   }
 }
 
+interface StepMemory {
+  heapBytes: number | null;
+  peakBufferBytes: number;
+  lean: boolean;
+}
+
+/** Child of --memory: one training step of `name` (after model building), printed as one MEMORY JSON line. */
+async function memoryChild(name: ModelName): Promise<void> {
+  const threadsArg = arg('wasm-threads');
+  await useFastestBackend({ force: arg('backend'), wasmThreads: threadsArg === undefined ? 1 : Number(threadsArg), log: () => undefined });
+  const model = compiled(name);
+  // The optimizer comes from tfjs' own copy of tfjs-core here: patch its Adam class too (no-op when not enabled).
+  leanOptimizer(model.optimizer);
+  const { x, y } = batch();
+  const { peakBytes } = await peakBufferBytes(() => model.trainOnBatch(x, y));
+  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  const out: StepMemory = { heapBytes: wasm?.HEAPU8?.length ?? null, peakBufferBytes: peakBytes, lean: leanGradientsEnabled() };
+  console.log(`MEMORY ${JSON.stringify(out)}`);
+}
+
+/** --memory: stock vs lean backward pass, one fresh process each, back to back. */
+function memoryTable(models: ModelName[]): void {
+  const script = fileURLToPath(import.meta.url);
+  const mib = (b: number | null) => (b == null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`\npeak memory of one training step, batch ${BATCH}, 32x32x3, Adam (fresh process per row, back to back):`);
+  console.log(`  ${'model'.padEnd(12)} ${'pass'.padEnd(6)} ${'wasm heap'.padStart(10)} ${'peak tensor buffers'.padStart(20)}`);
+  for (const name of models) {
+    const rows: StepMemory[] = [];
+    for (const lean of [false, true]) {
+      const args = ['--conditions=@db/source', '--import', 'tsx', script, '--memory-child', name];
+      for (const k of ['backend', 'wasm-threads']) if (arg(k) !== undefined) args.push(`--${k}`, arg(k) as string);
+      const child = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, DB_LEAN_GRADIENTS: lean ? '1' : '0' } });
+      const line = child.stdout.split('\n').find((l) => l.startsWith('MEMORY '));
+      if (line == null) {
+        console.log(`  ${name.padEnd(12)} ${(lean ? 'lean' : 'stock').padEnd(6)} failed: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+        continue;
+      }
+      const r = JSON.parse(line.slice('MEMORY '.length)) as StepMemory;
+      rows.push(r);
+      console.log(`  ${name.padEnd(12)} ${(r.lean ? 'lean' : 'stock').padEnd(6)} ${mib(r.heapBytes).padStart(10)} ${mib(r.peakBufferBytes).padStart(20)}`);
+    }
+    if (rows.length === 2 && rows[0].heapBytes != null && rows[1].heapBytes != null) {
+      console.log(
+        `  ${name}: lean / stock = ${(rows[1].heapBytes / rows[0].heapBytes).toFixed(3)} (heap), ` +
+          `${(rows[1].peakBufferBytes / rows[0].peakBufferBytes).toFixed(3)} (tensor buffers)`,
+      );
+    }
+  }
+}
+
 async function main(): Promise<void> {
+  const child = arg('memory-child');
+  if (child !== undefined) return memoryChild(parseModels(child, [])[0]);
+  if (flag('memory')) {
+    const which = arg('memory');
+    return memoryTable(which !== undefined && !which.startsWith('--') ? parseModels(which, []) : ['resnet50']);
+  }
   const models = parseModels(arg('models'), ['customnet', 'resnet50', 'densenet121']);
   const cpuModels = parseModels(arg('cpu-models'), models.includes('customnet') ? ['customnet'] : []);
   const stepsArg = arg('steps');
