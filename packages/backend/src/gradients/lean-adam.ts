@@ -15,7 +15,13 @@
  * {@link setLeanAdamEnabled} patches the `AdamOptimizer` of the copy this package imports, and
  * {@link leanOptimizer} the class of a given optimizer instance (e.g. `model.optimizer` after `model.compile`).
  */
-import { AdamOptimizer, add, div, engine, mul, sqrt, square, sub, tidy, zerosLike, type NamedTensor, type NamedTensorMap, type Optimizer, type Scalar, type Variable } from '@tensorflow/tfjs-core';
+import { AdamOptimizer, add, div, engine, mul, sqrt, square, sub, tidy, zerosLike, type NamedTensorMap, type Optimizer, type Scalar, type Tensor, type Variable } from '@tensorflow/tfjs-core';
+
+/** tfjs-core's NamedTensor (optimizers take a list of these or a map). */
+interface NamedTensor {
+  name: string;
+  tensor: Tensor;
+}
 
 interface AdamInternals {
   learningRate: number;

@@ -89,8 +89,8 @@ describe('the memory-lean backward pass (issue 19, item 1)', () => {
       setLeanGradientsEnabled(lean);
       const x = tf.tensor1d([1, 2, 3]);
       const before = tf.memory().numTensors;
-      const failing = tf.customGrad((a: tf.Tensor) => ({
-        value: tf.square(a),
+      const failing = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+        value: tf.square(args[0] as tf.Tensor),
         gradFunc: () => {
           throw new Error('gradient failed');
         },
