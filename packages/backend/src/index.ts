@@ -25,6 +25,7 @@ export { registerWebGpuTrainingKernels } from './webgpu/kernels/index.js';
 export { useThreadedWasm, type ThreadedWasmOptions } from './threads/threaded-wasm.js';
 export { setLeanGradientsEnabled, leanGradientsEnabled } from './gradients/lean-gradients.js';
 export { setLeanAdamEnabled, leanOptimizer } from './gradients/lean-adam.js';
+export { setShapeOnlySavesEnabled, registerShapeOnlyGradients, shapesOnly, SHAPES_ONLY } from './gradients/shape-only-saves.js';
 export { WasmHeapExhaustedError, WASM_HEAP_MAX_BYTES, guardWasmHeap } from './memory/heap-guard.js';
 export { fileSystem, fileSystemRouter, registerFileSystemRouters, ModelFileError, FILE_SCHEME } from './io/file-system.js';
 export {
