@@ -187,19 +187,55 @@ interface StepMemory {
   heapBytes: number | null;
   peakBufferBytes: number;
   lean: boolean;
+  /** FNV-1a hash of the bytes of every gradient the step computed (weights seeded: equal across processes). */
+  gradientHash: string;
+}
+
+/** mulberry32 (a 32-bit seeded generator): tfjs' initialisers draw their seeds from Math.random. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Child of --memory: one training step of `name` (after model building), printed as one MEMORY JSON line. */
 async function memoryChild(name: ModelName): Promise<void> {
   const threadsArg = arg('wasm-threads');
   await useFastestBackend({ force: arg('backend'), wasmThreads: threadsArg === undefined ? 1 : Number(threadsArg), log: () => undefined });
+  const random = Math.random;
+  Math.random = seeded(7); // the same initial weights in both processes, so their gradients can be compared
   const model = compiled(name);
+  Math.random = random;
   // The optimizer comes from tfjs' own copy of tfjs-core here: patch its Adam class too (no-op when not enabled).
   leanOptimizer(model.optimizer);
   const { x, y } = batch();
+  // Hash every gradient the step computes (on its way from engine.gradients to the optimizer).
+  const engine = tf.engine() as unknown as { gradients: (...a: unknown[]) => { grads: Record<string, tf.Tensor> | tf.Tensor[] } };
+  const inner = engine.gradients;
+  let hash = 0x811c9dc5;
+  engine.gradients = function (this: unknown, ...a: unknown[]) {
+    const out = inner.apply(this, a);
+    for (const g of Object.values(out.grads)) {
+      if (g == null) continue;
+      const bytes = new Uint8Array((g.dataSync() as Float32Array).slice().buffer);
+      for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193) >>> 0;
+    }
+    return out;
+  };
   const { peakBytes } = await peakBufferBytes(() => model.trainOnBatch(x, y));
+  engine.gradients = inner;
   const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
-  const out: StepMemory = { heapBytes: wasm?.HEAPU8?.length ?? null, peakBufferBytes: peakBytes, lean: leanGradientsEnabled() };
+  const out: StepMemory = {
+    heapBytes: wasm?.HEAPU8?.length ?? null,
+    peakBufferBytes: peakBytes,
+    lean: leanGradientsEnabled(),
+    gradientHash: hash.toString(16).padStart(8, '0'),
+  };
   console.log(`MEMORY ${JSON.stringify(out)}`);
 }
 
@@ -208,7 +244,7 @@ function memoryTable(models: ModelName[]): void {
   const script = fileURLToPath(import.meta.url);
   const mib = (b: number | null) => (b == null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
   console.log(`\npeak memory of one training step, batch ${BATCH}, 32x32x3, Adam (fresh process per row, back to back):`);
-  console.log(`  ${'model'.padEnd(12)} ${'pass'.padEnd(6)} ${'wasm heap'.padStart(10)} ${'peak tensor buffers'.padStart(20)}`);
+  console.log(`  ${'model'.padEnd(12)} ${'pass'.padEnd(6)} ${'wasm heap'.padStart(10)} ${'peak tensor buffers'.padStart(20)}  gradients (hash)`);
   for (const name of models) {
     const rows: StepMemory[] = [];
     for (const lean of [false, true]) {
@@ -222,12 +258,13 @@ function memoryTable(models: ModelName[]): void {
       }
       const r = JSON.parse(line.slice('MEMORY '.length)) as StepMemory;
       rows.push(r);
-      console.log(`  ${name.padEnd(12)} ${(r.lean ? 'lean' : 'stock').padEnd(6)} ${mib(r.heapBytes).padStart(10)} ${mib(r.peakBufferBytes).padStart(20)}`);
+      console.log(`  ${name.padEnd(12)} ${(r.lean ? 'lean' : 'stock').padEnd(6)} ${mib(r.heapBytes).padStart(10)} ${mib(r.peakBufferBytes).padStart(20)}  ${r.gradientHash}`);
     }
     if (rows.length === 2 && rows[0].heapBytes != null && rows[1].heapBytes != null) {
       console.log(
         `  ${name}: lean / stock = ${(rows[1].heapBytes / rows[0].heapBytes).toFixed(3)} (heap), ` +
-          `${(rows[1].peakBufferBytes / rows[0].peakBufferBytes).toFixed(3)} (tensor buffers)`,
+          `${(rows[1].peakBufferBytes / rows[0].peakBufferBytes).toFixed(3)} (tensor buffers); gradients ` +
+          (rows[0].gradientHash === rows[1].gradientHash ? 'bit-identical' : 'DIFFER'),
       );
     }
   }

@@ -62,9 +62,10 @@ export function setShapeOnlySavesEnabled(on = true): void {
     };
     e[INSTALLED] = true;
   } else if (!on && installed) {
-    delete e.getTensorsForGradient;
-    delete e.saveTensorsForBackwardMode;
-    delete e[INSTALLED];
+    const own = e as Record<string | symbol, unknown>;
+    delete own.getTensorsForGradient;
+    delete own.saveTensorsForBackwardMode;
+    delete own[INSTALLED];
   }
 }
 
