@@ -6,7 +6,7 @@
  * `outputsToSave`, and `saveTensorsForBackwardMode` keeps a clone of each (engine.ts), which holds the input's
  * buffer alive until the backward pass. Add's and Sub's gradients (gradients/Add_grad.ts, Sub_grad.ts) save both
  * inputs only to read `a.shape` and `b.shape` (the broadcast axes to sum dy over); Reshape's saves x for `x.shape`;
- * Sum's and Mean's for `x.shape` (and ours for `x.dtype`). In a residual net every Add keeps its BatchNorm input
+ * Concat's every input for their sizes along the axis; Sum's and Mean's x for `x.shape` (and ours for `x.dtype`). In a residual net every Add keeps its BatchNorm input
  * alive that way (~100 MB at 256 px for RetinaNet, issue 19), and in a detector head every Reshape its conv output.
  *
  * For a kernel whose registered gradient carries {@link SHAPES_ONLY} (only this package's configs do: the
@@ -16,7 +16,7 @@
  * ../kernels/misc/gradient-override.ts) has no mark and gets real tensors. The overrides compute exactly the stock
  * formulas with the same ops, so gradients are bit-identical.
  */
-import { backend_util, engine, getGradient, neg, reshape, sum, type GradConfig, type Tensor } from '@tensorflow/tfjs-core';
+import { backend_util, engine, getGradient, neg, reshape, split, sum, util, type GradConfig, type Tensor } from '@tensorflow/tfjs-core';
 import { overrideGradient } from '../kernels/misc/gradient-override.js';
 
 /** Marks a gradient config whose function reads only `shape`, `dtype`, `rank` and `size` of its saved tensors. */
@@ -77,7 +77,7 @@ function unbroadcast(dy: Tensor, shape: number[], outShape: number[]): Tensor {
   return res;
 }
 
-/** Registers the shape-only Add, Sub and Reshape gradients (as overrides: a user's own gradient wins). Idempotent. */
+/** Registers the shape-only Add, Sub, Reshape and Concat gradients (overrides: a user's own gradient wins). Idempotent. */
 export function registerShapeOnlyGradients(): void {
   overrideGradient('Add', () =>
     shapesOnly({
@@ -104,6 +104,20 @@ export function registerShapeOnlyGradients(): void {
           a: () => reshape(unbroadcast(dy as Tensor, a.shape, outShape), a.shape),
           b: () => reshape(neg(unbroadcast(dy as Tensor, b.shape, outShape)), b.shape),
         };
+      },
+    }),
+  );
+  // Concat (gradients/Concat_grad.ts) saves every input to read their sizes along the axis: in a DenseNet that is
+  // what keeps each layer's new feature maps alive, in a detector each level's head output.
+  overrideGradient('Concat', () =>
+    shapesOnly({
+      kernelName: 'Concat',
+      saveAllInputs: true,
+      gradFunc: (dy, saved, attrs) => {
+        const { axis } = attrs as unknown as { axis: number | number[] };
+        const $axis = util.parseAxisParam(axis, saved[0].shape)[0];
+        const derTensors = split(dy as Tensor, saved.map((t) => t.shape[$axis]), $axis);
+        return derTensors.map((t) => () => t) as unknown as Record<string, () => Tensor>;
       },
     }),
   );
