@@ -12,6 +12,9 @@
  *          --webgpu-models LIST (the same models on webgpu when Dawn finds an adapter and the chosen backend is
  *          another, with the adapter named; default: all on a GPU, customnet with 2 steps on a software Vulkan
  *          driver; "none" or DB_BENCH_WEBGPU=0 skips)
+ *          --conv [LIST] (only this: per layer shape of each model (default customnet,resnet50), batch 64 at
+ *          32x32, the median wall time of the forward Conv2D and of Conv2DBackpropFilter (the weight gradient) on
+ *          the chosen backend, their ratio, and the totals over all conv layers; --conv-reps N, default 5)
  *          --memory [LIST] (only this: peak memory of one training step, batch 64 at 32x32, of each model (default
  *          resnet50) with tfjs' stock backward pass and with @db/backend's lean one, each in a fresh process run
  *          back to back: the wasm heap's size after the step (its high-water mark: the heap never shrinks) and the
@@ -239,6 +242,71 @@ async function memoryChild(name: ModelName): Promise<void> {
   console.log(`MEMORY ${JSON.stringify(out)}`);
 }
 
+/** Median wall time of `f` over `reps` runs after one warm-up; f's tensors are disposed. */
+function medianMs(f: () => tf.Tensor, reps: number): number {
+  f().dispose();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const start = performance.now();
+    const t = f();
+    t.dataSync();
+    times.push(performance.now() - start);
+    t.dispose();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** --conv: Conv2D vs Conv2DBackpropFilter per layer shape (issue 19 item 4's table). */
+function convTable(models: ModelName[], reps: number): void {
+  console.log(`\nConv2D vs Conv2DBackpropFilter per layer shape, batch ${BATCH}, 32x32 input, on ${tf.getBackend()} (median of ${reps}):`);
+  for (const name of models) {
+    const model = BUILDERS[name]();
+    const shapes = new Map<string, { x: number[]; w: number[]; strides: [number, number]; pad: 'same' | 'valid'; dil: [number, number]; count: number }>();
+    for (const layer of model.layers) {
+      if (layer.getClassName() !== 'Conv2D') continue;
+      const c = layer.getConfig() as { kernelSize: number[]; strides: number[]; padding: 'same' | 'valid'; dilationRate: number[]; filters: number };
+      const inShape = (layer.input as tf.SymbolicTensor).shape as number[];
+      const x = [BATCH, inShape[1], inShape[2], inShape[3]];
+      const w = [c.kernelSize[0], c.kernelSize[1], inShape[3], c.filters];
+      const key = `${x}|${w}|${c.strides}|${c.padding}|${c.dilationRate}`;
+      const e = shapes.get(key);
+      if (e) e.count++;
+      else shapes.set(key, { x, w, strides: c.strides as [number, number], pad: c.padding, dil: c.dilationRate as [number, number], count: 1 });
+    }
+    model.dispose();
+    console.log(`  ${name}:`);
+    console.log(`    ${'x'.padEnd(18)} ${'filter'.padEnd(16)} ${'s'.padEnd(3)} ${'pad'.padEnd(5)} ${'n'.padStart(3)} ${'Conv2D ms'.padStart(10)} ${'dW ms'.padStart(10)} ${'dW/fwd'.padStart(7)}`);
+    let fwdTotal = 0;
+    let dwTotal = 0;
+    for (const s of shapes.values()) {
+      const x = tf.randomNormal(s.x, 0, 1, 'float32', 1) as tf.Tensor4D;
+      const w = tf.randomNormal(s.w, 0, 0.1, 'float32', 2) as tf.Tensor4D;
+      const y = tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil);
+      const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+      const fwd = medianMs(() => tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil), reps);
+      const dw = medianMs(
+        () =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+            strides: s.strides,
+            pad: s.pad,
+            dataFormat: 'NHWC',
+            dilations: s.dil,
+            filterShape: s.w,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        reps,
+      );
+      tf.dispose([x, w, y, dy]);
+      fwdTotal += fwd * s.count;
+      dwTotal += dw * s.count;
+      console.log(
+        `    ${`[${s.x.join(',')}]`.padEnd(18)} ${`[${s.w.join(',')}]`.padEnd(16)} ${String(s.strides[0]).padEnd(3)} ${s.pad.padEnd(5)} ${String(s.count).padStart(3)} ${fwd.toFixed(1).padStart(10)} ${dw.toFixed(1).padStart(10)} ${(dw / fwd).toFixed(2).padStart(7)}`,
+      );
+    }
+    console.log(`    all ${name} conv layers: Conv2D ${fwdTotal.toFixed(0)} ms, Conv2DBackpropFilter ${dwTotal.toFixed(0)} ms, ratio ${(dwTotal / fwdTotal).toFixed(2)}`);
+  }
+}
+
 /** --memory: stock vs lean backward pass, one fresh process each, back to back. */
 function memoryTable(models: ModelName[]): void {
   const script = fileURLToPath(import.meta.url);
@@ -276,6 +344,14 @@ async function main(): Promise<void> {
   if (flag('memory')) {
     const which = arg('memory');
     return memoryTable(which !== undefined && !which.startsWith('--') ? parseModels(which, []) : ['resnet50']);
+  }
+  if (flag('conv')) {
+    const which = arg('conv');
+    const threads = arg('wasm-threads');
+    await useFastestBackend({ force: arg('backend'), wasmThreads: threads === undefined ? undefined : Number(threads) });
+    const reps = arg('conv-reps') === undefined ? 5 : Number(arg('conv-reps'));
+    if (!Number.isInteger(reps) || reps < 1) throw new RangeError(`--conv-reps must be a positive integer, got '${arg('conv-reps')}'`);
+    return convTable(which !== undefined && !which.startsWith('--') ? parseModels(which, []) : ['customnet', 'resnet50'], reps);
   }
   const models = parseModels(arg('models'), ['customnet', 'resnet50', 'densenet121']);
   const cpuModels = parseModels(arg('cpu-models'), models.includes('customnet') ? ['customnet'] : []);
