@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { leanGradientsEnabled, leanOptimizer, peakBufferBytes, useFastestBackend } from '@db/backend';
+import { leanGradientsEnabled, leanOptimizer, peakBufferBytes, setStridedPointwiseFilterGradEnabled, useFastestBackend } from '@db/backend';
 import { customNet, densenet, resnet50 } from '@db/models';
 import { startTicker } from './tick.js';
 import { loadBenchWebGpu } from './webgpu.js';
@@ -276,34 +276,46 @@ function convTable(models: ModelName[], reps: number): void {
     }
     model.dispose();
     console.log(`  ${name}:`);
-    console.log(`    ${'x'.padEnd(18)} ${'filter'.padEnd(16)} ${'s'.padEnd(3)} ${'pad'.padEnd(5)} ${'n'.padStart(3)} ${'Conv2D ms'.padStart(10)} ${'dW ms'.padStart(10)} ${'dW/fwd'.padStart(7)}`);
+    console.log(
+      `    ${'x'.padEnd(18)} ${'filter'.padEnd(16)} ${'s'.padEnd(3)} ${'pad'.padEnd(5)} ${'n'.padStart(3)} ${'Conv2D ms'.padStart(10)} ` +
+        `${'dW before'.padStart(10)} ${'dW ms'.padStart(10)} ${'before/fwd'.padStart(10)} ${'dW/fwd'.padStart(7)}`,
+    );
     let fwdTotal = 0;
     let dwTotal = 0;
+    let beforeTotal = 0;
     for (const s of shapes.values()) {
       const x = tf.randomNormal(s.x, 0, 1, 'float32', 1) as tf.Tensor4D;
       const w = tf.randomNormal(s.w, 0, 0.1, 'float32', 2) as tf.Tensor4D;
       const y = tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil);
       const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
       const fwd = medianMs(() => tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil), reps);
-      const dw = medianMs(
-        () =>
-          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-            strides: s.strides,
-            pad: s.pad,
-            dataFormat: 'NHWC',
-            dilations: s.dil,
-            filterShape: s.w,
-          } as unknown as tf.NamedAttrMap) as tf.Tensor,
-        reps,
-      );
+      const dwOnce = () =>
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+          strides: s.strides,
+          pad: s.pad,
+          dataFormat: 'NHWC',
+          dilations: s.dil,
+          filterShape: s.w,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      // "before": this round's strided 1x1 path off (the transposed-conv route), measured right before "after".
+      setStridedPointwiseFilterGradEnabled(false);
+      const before = medianMs(dwOnce, reps);
+      setStridedPointwiseFilterGradEnabled(true);
+      const dw = medianMs(dwOnce, reps);
       tf.dispose([x, w, y, dy]);
       fwdTotal += fwd * s.count;
       dwTotal += dw * s.count;
+      beforeTotal += before * s.count;
       console.log(
-        `    ${`[${s.x.join(',')}]`.padEnd(18)} ${`[${s.w.join(',')}]`.padEnd(16)} ${String(s.strides[0]).padEnd(3)} ${s.pad.padEnd(5)} ${String(s.count).padStart(3)} ${fwd.toFixed(1).padStart(10)} ${dw.toFixed(1).padStart(10)} ${(dw / fwd).toFixed(2).padStart(7)}`,
+        `    ${`[${s.x.join(',')}]`.padEnd(18)} ${`[${s.w.join(',')}]`.padEnd(16)} ${String(s.strides[0]).padEnd(3)} ${s.pad.padEnd(5)} ` +
+          `${String(s.count).padStart(3)} ${fwd.toFixed(1).padStart(10)} ${before.toFixed(1).padStart(10)} ${dw.toFixed(1).padStart(10)} ` +
+          `${(before / fwd).toFixed(2).padStart(10)} ${(dw / fwd).toFixed(2).padStart(7)}`,
       );
     }
-    console.log(`    all ${name} conv layers: Conv2D ${fwdTotal.toFixed(0)} ms, Conv2DBackpropFilter ${dwTotal.toFixed(0)} ms, ratio ${(dwTotal / fwdTotal).toFixed(2)}`);
+    console.log(
+      `    all ${name} conv layers (x n): Conv2D ${fwdTotal.toFixed(0)} ms, Conv2DBackpropFilter before ${beforeTotal.toFixed(0)} ms ` +
+        `(ratio ${(beforeTotal / fwdTotal).toFixed(2)}), after ${dwTotal.toFixed(0)} ms (ratio ${(dwTotal / fwdTotal).toFixed(2)})`,
+    );
   }
 }
 
