@@ -284,8 +284,8 @@ function convTable(models: ModelName[], reps: number): void {
     let dwTotal = 0;
     let beforeTotal = 0;
     for (const s of shapes.values()) {
-      const x = tf.randomNormal(s.x, 0, 1, 'float32', 1) as tf.Tensor4D;
-      const w = tf.randomNormal(s.w, 0, 0.1, 'float32', 2) as tf.Tensor4D;
+      const x = tf.randomNormal<tf.Rank.R4>(s.x as [number, number, number, number], 0, 1, 'float32', 1);
+      const w = tf.randomNormal<tf.Rank.R4>(s.w as [number, number, number, number], 0, 0.1, 'float32', 2);
       const y = tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil);
       const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
       const fwd = medianMs(() => tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil), reps);
