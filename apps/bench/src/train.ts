@@ -12,12 +12,19 @@
  *          --webgpu-models LIST (the same models on webgpu when Dawn finds an adapter and the chosen backend is
  *          another, with the adapter named; default: all on a GPU, customnet with 2 steps on a software Vulkan
  *          driver; "none" or DB_BENCH_WEBGPU=0 skips)
+ *          --conv [LIST] (only this: per layer shape of each model (default customnet,resnet50), batch 64 at
+ *          32x32, the median wall time of the forward Conv2D and of Conv2DBackpropFilter (the weight gradient) on
+ *          the chosen backend, their ratio, and the totals over all conv layers; --conv-reps N, default 5)
+ *          --memory [LIST] (only this: peak memory of one training step, batch 64 at 32x32, of each model (default
+ *          resnet50) with tfjs' stock backward pass and with @db/backend's lean one, each in a fresh process run
+ *          back to back: the wasm heap's size after the step (its high-water mark: the heap never shrinks) and the
+ *          peak bytes of tensor buffers held at once during the step)
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useFastestBackend } from '@db/backend';
+import { leanGradientsEnabled, leanOptimizer, peakBufferBytes, setStridedPointwiseFilterGradEnabled, useFastestBackend } from '@db/backend';
 import { customNet, densenet, resnet50 } from '@db/models';
 import { startTicker } from './tick.js';
 import { loadBenchWebGpu } from './webgpu.js';
@@ -179,7 +186,185 @@ function comparePyTorch(ours: number, backend: string): void {
   }
 }
 
+interface StepMemory {
+  heapBytes: number | null;
+  peakBufferBytes: number;
+  lean: boolean;
+  /** FNV-1a hash of the bytes of every gradient the step computed (weights seeded: equal across processes). */
+  gradientHash: string;
+}
+
+/** mulberry32 (a 32-bit seeded generator): tfjs' initialisers draw their seeds from Math.random. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Child of --memory: one training step of `name` (after model building), printed as one MEMORY JSON line. */
+async function memoryChild(name: ModelName): Promise<void> {
+  const threadsArg = arg('wasm-threads');
+  await useFastestBackend({ force: arg('backend'), wasmThreads: threadsArg === undefined ? 1 : Number(threadsArg), log: () => undefined });
+  const random = Math.random;
+  Math.random = seeded(7); // the same initial weights in both processes, so their gradients can be compared
+  const model = compiled(name);
+  Math.random = random;
+  // The optimizer comes from tfjs' own copy of tfjs-core here: patch its Adam class too (no-op when not enabled).
+  leanOptimizer(model.optimizer);
+  const { x, y } = batch();
+  // Hash every gradient the step computes (on its way from engine.gradients to the optimizer).
+  const engine = tf.engine() as unknown as { gradients: (...a: unknown[]) => { grads: Record<string, tf.Tensor> | tf.Tensor[] } };
+  const inner = engine.gradients;
+  let hash = 0x811c9dc5;
+  engine.gradients = function (this: unknown, ...a: unknown[]) {
+    const out = inner.apply(this, a);
+    for (const g of Object.values(out.grads)) {
+      if (g == null) continue;
+      const bytes = new Uint8Array((g.dataSync() as Float32Array).slice().buffer);
+      for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193) >>> 0;
+    }
+    return out;
+  };
+  const { peakBytes } = await peakBufferBytes(() => model.trainOnBatch(x, y));
+  engine.gradients = inner;
+  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  const out: StepMemory = {
+    heapBytes: wasm?.HEAPU8?.length ?? null,
+    peakBufferBytes: peakBytes,
+    lean: leanGradientsEnabled(),
+    gradientHash: hash.toString(16).padStart(8, '0'),
+  };
+  console.log(`MEMORY ${JSON.stringify(out)}`);
+}
+
+/** Median wall time of `f` over `reps` runs after one warm-up; f's tensors are disposed. */
+function medianMs(f: () => tf.Tensor, reps: number): number {
+  f().dispose();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const start = performance.now();
+    const t = f();
+    t.dataSync();
+    times.push(performance.now() - start);
+    t.dispose();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** --conv: Conv2D vs Conv2DBackpropFilter per layer shape (issue 19 item 4's table). */
+function convTable(models: ModelName[], reps: number): void {
+  console.log(`\nConv2D vs Conv2DBackpropFilter per layer shape, batch ${BATCH}, 32x32 input, on ${tf.getBackend()} (median of ${reps}):`);
+  for (const name of models) {
+    const model = BUILDERS[name]();
+    const shapes = new Map<string, { x: number[]; w: number[]; strides: [number, number]; pad: 'same' | 'valid'; dil: [number, number]; count: number }>();
+    for (const layer of model.layers) {
+      if (layer.getClassName() !== 'Conv2D') continue;
+      const c = layer.getConfig() as { kernelSize: number[]; strides: number[]; padding: 'same' | 'valid'; dilationRate: number[]; filters: number };
+      const inShape = (layer.input as tf.SymbolicTensor).shape as number[];
+      const x = [BATCH, inShape[1], inShape[2], inShape[3]];
+      const w = [c.kernelSize[0], c.kernelSize[1], inShape[3], c.filters];
+      const key = `${x}|${w}|${c.strides}|${c.padding}|${c.dilationRate}`;
+      const e = shapes.get(key);
+      if (e) e.count++;
+      else shapes.set(key, { x, w, strides: c.strides as [number, number], pad: c.padding, dil: c.dilationRate as [number, number], count: 1 });
+    }
+    model.dispose();
+    console.log(`  ${name}:`);
+    console.log(
+      `    ${'x'.padEnd(18)} ${'filter'.padEnd(16)} ${'s'.padEnd(3)} ${'pad'.padEnd(5)} ${'n'.padStart(3)} ${'Conv2D ms'.padStart(10)} ` +
+        `${'dW before'.padStart(10)} ${'dW ms'.padStart(10)} ${'before/fwd'.padStart(10)} ${'dW/fwd'.padStart(7)}`,
+    );
+    let fwdTotal = 0;
+    let dwTotal = 0;
+    let beforeTotal = 0;
+    for (const s of shapes.values()) {
+      const x = tf.randomNormal<tf.Rank.R4>(s.x as [number, number, number, number], 0, 1, 'float32', 1);
+      const w = tf.randomNormal<tf.Rank.R4>(s.w as [number, number, number, number], 0, 0.1, 'float32', 2);
+      const y = tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil);
+      const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+      const fwd = medianMs(() => tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil), reps);
+      const dwOnce = () =>
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+          strides: s.strides,
+          pad: s.pad,
+          dataFormat: 'NHWC',
+          dilations: s.dil,
+          filterShape: s.w,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      // "before": this round's strided 1x1 path off (the transposed-conv route), measured right before "after".
+      setStridedPointwiseFilterGradEnabled(false);
+      const before = medianMs(dwOnce, reps);
+      setStridedPointwiseFilterGradEnabled(true);
+      const dw = medianMs(dwOnce, reps);
+      tf.dispose([x, w, y, dy]);
+      fwdTotal += fwd * s.count;
+      dwTotal += dw * s.count;
+      beforeTotal += before * s.count;
+      console.log(
+        `    ${`[${s.x.join(',')}]`.padEnd(18)} ${`[${s.w.join(',')}]`.padEnd(16)} ${String(s.strides[0]).padEnd(3)} ${s.pad.padEnd(5)} ` +
+          `${String(s.count).padStart(3)} ${fwd.toFixed(1).padStart(10)} ${before.toFixed(1).padStart(10)} ${dw.toFixed(1).padStart(10)} ` +
+          `${(before / fwd).toFixed(2).padStart(10)} ${(dw / fwd).toFixed(2).padStart(7)}`,
+      );
+    }
+    console.log(
+      `    all ${name} conv layers (x n): Conv2D ${fwdTotal.toFixed(0)} ms, Conv2DBackpropFilter before ${beforeTotal.toFixed(0)} ms ` +
+        `(ratio ${(beforeTotal / fwdTotal).toFixed(2)}), after ${dwTotal.toFixed(0)} ms (ratio ${(dwTotal / fwdTotal).toFixed(2)})`,
+    );
+  }
+}
+
+/** --memory: stock vs lean backward pass, one fresh process each, back to back. */
+function memoryTable(models: ModelName[]): void {
+  const script = fileURLToPath(import.meta.url);
+  const mib = (b: number | null) => (b == null ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`\npeak memory of one training step, batch ${BATCH}, 32x32x3, Adam (fresh process per row, back to back):`);
+  console.log(`  ${'model'.padEnd(12)} ${'pass'.padEnd(6)} ${'wasm heap'.padStart(10)} ${'peak tensor buffers'.padStart(20)}  gradients (hash)`);
+  for (const name of models) {
+    const rows: StepMemory[] = [];
+    for (const lean of [false, true]) {
+      const args = ['--conditions=@db/source', '--import', 'tsx', script, '--memory-child', name];
+      for (const k of ['backend', 'wasm-threads']) if (arg(k) !== undefined) args.push(`--${k}`, arg(k) as string);
+      const child = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, DB_LEAN_GRADIENTS: lean ? '1' : '0' } });
+      const line = child.stdout.split('\n').find((l) => l.startsWith('MEMORY '));
+      if (line == null) {
+        console.log(`  ${name.padEnd(12)} ${(lean ? 'lean' : 'stock').padEnd(6)} failed: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+        continue;
+      }
+      const r = JSON.parse(line.slice('MEMORY '.length)) as StepMemory;
+      rows.push(r);
+      console.log(`  ${name.padEnd(12)} ${(r.lean ? 'lean' : 'stock').padEnd(6)} ${mib(r.heapBytes).padStart(10)} ${mib(r.peakBufferBytes).padStart(20)}  ${r.gradientHash}`);
+    }
+    if (rows.length === 2 && rows[0].heapBytes != null && rows[1].heapBytes != null) {
+      console.log(
+        `  ${name}: lean / stock = ${(rows[1].heapBytes / rows[0].heapBytes).toFixed(3)} (heap), ` +
+          `${(rows[1].peakBufferBytes / rows[0].peakBufferBytes).toFixed(3)} (tensor buffers); gradients ` +
+          (rows[0].gradientHash === rows[1].gradientHash ? 'bit-identical' : 'DIFFER'),
+      );
+    }
+  }
+}
+
 async function main(): Promise<void> {
+  const child = arg('memory-child');
+  if (child !== undefined) return memoryChild(parseModels(child, [])[0]);
+  if (flag('memory')) {
+    const which = arg('memory');
+    return memoryTable(which !== undefined && !which.startsWith('--') ? parseModels(which, []) : ['resnet50']);
+  }
+  if (flag('conv')) {
+    const which = arg('conv');
+    const threads = arg('wasm-threads');
+    await useFastestBackend({ force: arg('backend'), wasmThreads: threads === undefined ? undefined : Number(threads) });
+    const reps = arg('conv-reps') === undefined ? 5 : Number(arg('conv-reps'));
+    if (!Number.isInteger(reps) || reps < 1) throw new RangeError(`--conv-reps must be a positive integer, got '${arg('conv-reps')}'`);
+    return convTable(which !== undefined && !which.startsWith('--') ? parseModels(which, []) : ['customnet', 'resnet50'], reps);
+  }
   const models = parseModels(arg('models'), ['customnet', 'resnet50', 'densenet121']);
   const cpuModels = parseModels(arg('cpu-models'), models.includes('customnet') ? ['customnet'] : []);
   const stepsArg = arg('steps');

@@ -16,12 +16,18 @@
  */
 export { registerWasmTrainingKernels } from './kernels/register.js';
 export { registerConvKernels, CONV_KERNEL_NAMES } from './kernels/conv/index.js';
+export { setStridedPointwiseFilterGradEnabled } from './kernels/conv/conv2d_backprop_filter.js';
 export { kernelsMissingOn, recordKernels, type KernelRecord } from './diagnostics/missing-kernels.js';
 export { worstGradientError } from './diagnostics/gradient-parity.js';
+export { peakBufferBytes } from './diagnostics/peak-memory.js';
 export { activeWebGpuAdapter } from './webgpu/use-webgpu.js';
 export { describeAdapter, type WebGpuAdapterSummary } from './webgpu/probe.js';
 export { registerWebGpuTrainingKernels } from './webgpu/kernels/index.js';
 export { useThreadedWasm, type ThreadedWasmOptions } from './threads/threaded-wasm.js';
+export { setLeanGradientsEnabled, leanGradientsEnabled } from './gradients/lean-gradients.js';
+export { setLeanAdamEnabled, leanOptimizer } from './gradients/lean-adam.js';
+export { setShapeOnlySavesEnabled, registerShapeOnlyGradients, shapesOnly, SHAPES_ONLY } from './gradients/shape-only-saves.js';
+export { WasmHeapExhaustedError, WASM_HEAP_MAX_BYTES, guardWasmHeap } from './memory/heap-guard.js';
 export { fileSystem, fileSystemRouter, registerFileSystemRouters, ModelFileError, FILE_SCHEME } from './io/file-system.js';
 export {
   useFastestBackend,

@@ -23,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { engine, registerBackend, removeBackend } from '@tensorflow/tfjs-core';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { processListeners, removeEmscriptenListenersSince } from '../select/emscripten-listeners.js';
+import { guardWasmHeap } from '../memory/heap-guard.js';
 
 const require = createRequire(import.meta.url);
 
@@ -173,7 +174,10 @@ export function useThreadedWasm(options: ThreadedWasmOptions = {}): void {
       const module = await instantiateThreadedWasm(count);
       // BackendWasm's constructor passes the module-level threads count to init_with_threads_count.
       setThreadsCount(count);
-      return new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
+      const backend = new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
+      // A tensor that does not fit the heap throws a named error instead of landing at address 0 (issue 19 item 2).
+      guardWasmHeap(backend);
+      return backend;
     },
     priority,
   );

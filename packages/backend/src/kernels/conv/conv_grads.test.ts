@@ -22,6 +22,10 @@ const conv2dCases: Conv2dCase[] = [
   { x: [1, 10, 8, 4], k: [3, 3], co: 5, strides: [2, 2], pad: 'valid' },
   { x: [3, 7, 7, 6], k: [1, 1], co: 4, strides: [1, 1], pad: 'valid' },
   { x: [2, 9, 9, 4], k: [1, 1], co: 3, strides: [2, 2], pad: 'same' },
+  // Strided 1x1 (ResNet's projection shortcuts): the gathered-pixel GEMM; the last one pads past x (general route).
+  { x: [2, 8, 8, 5], k: [1, 1], co: 6, strides: [2, 2], pad: 'valid' },
+  { x: [1, 7, 6, 3], k: [1, 1], co: 2, strides: [2, 1], pad: 'valid' },
+  { x: [1, 4, 5, 3], k: [1, 1], co: 2, strides: [1, 2], pad: [[0, 0], [0, 2], [0, 1], [0, 0]] },
   { x: [1, 13, 15, 3], k: [7, 7], co: 4, strides: [2, 2], pad: 'same' },
   { x: [2, 12, 12, 2], k: [7, 7], co: 3, strides: [1, 1], pad: 'valid' },
   { x: [2, 8, 10, 3], k: [3, 3], co: 2, strides: [1, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },

@@ -8,7 +8,8 @@
  * reduced axes; when those axes are a leading block (per-channel reductions) the output is K values repeated R
  * times, written by one copy of K values and log2(R) doubling copyWithin calls (memcpy speed); when they are a
  * trailing block, each value fills a contiguous run. Other axis patterns, other dtypes and other backends use the
- * upstream gradient, which stays registered underneath.
+ * upstream gradient, which stays registered underneath. Both read only x's shape and dtype, so x itself is not kept
+ * for them (../../gradients/shape-only-saves.ts).
  */
 import {
   engine,
@@ -24,6 +25,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { heapF32, type WasmBackend } from '../wasm-internals.js';
 import { overrideGradient } from './gradient-override.js';
+import { shapesOnly } from '../../gradients/shape-only-saves.js';
 
 /** Name of the broadcast kernel (ours; not a tfjs-core kernel name). */
 export const BROADCAST_REDUCED = 'DbBroadcastReduced';
@@ -76,7 +78,7 @@ export function setReductionGradsEnabled(on: boolean): void {
 
 /** Overrides the gradient of Sum or Mean (kept registered by ./gradient-override.ts). */
 function override(kernelName: 'Sum' | 'Mean'): void {
-  overrideGradient(kernelName, (upstream): GradConfig => ({
+  overrideGradient(kernelName, (upstream): GradConfig => shapesOnly({
     kernelName,
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {

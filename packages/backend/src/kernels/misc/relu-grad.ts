@@ -9,7 +9,9 @@
  * gradient (nn_grad.py, _ReluGrad) takes the output for the same reason.
  *
  * Installed on every backend through ./gradient-override.ts, which keeps it in place when tfjs' Node bundles
- * register their copies of the stock gradients later.
+ * register their copies of the stock gradients later, and gives way to a Relu gradient user code registers after
+ * it (issue 19 item 3: before, every later registration became a fallback, and this one, correct on every backend,
+ * never delegates to its fallback, so a user's guided-backprop Relu gradient never ran anywhere).
  */
 import { cast, mul, step, type GradConfig, type Tensor } from '@tensorflow/tfjs-core';
 import { overrideGradient } from './gradient-override.js';
