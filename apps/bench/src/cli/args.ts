@@ -68,7 +68,7 @@ flags:
   --bn precise|moving            BatchNorm statistics of the evaluation: precise (default) recomputes them on training
                                  images before each evaluation (Wu & Johnson 2021); moving is Keras' own. Records keep both
   --bn-images N                  training images precise BN uses (default 1024, or all training images if fewer)
-  --backend NAME                 wasm, cpu, tensorflow (tfjs-node), tfjs-node-gpu (same as DB_BACKEND)
+  --backend NAME                 webgpu, wasm, cpu, tensorflow (tfjs-node), tfjs-node-gpu (same as DB_BACKEND)
   --data-dir DIR                 datasets folder (same as DB_DATA_DIR)
   --out DIR                      output folder (default bench-results/<preset>)
   --jobs N                       runs at once, each in its own process with cores/N wasm threads

@@ -7,19 +7,35 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { DatasetNotFoundError, cocoSamples, loadCoco, type CocoDataset } from '@db/datasets';
+import { DatasetNotFoundError, cocoSamples, downloadCocoSubset, loadCoco, type CocoDataset } from '@db/datasets';
 import { batchesOf, detectionTransform, evaluateCoco, imagesToInput, trainRetinaNet, validationLoss, type CocoGroundTruth, type RetinaNet } from '@db/detection';
 import { withRecalibratedBatchNorm } from '@db/models';
 import type { DetectionRunConfig } from '../experiments/config.js';
 import type { CalibrateContext, CalibrationSample, EpochRecord, RunContext, RunOutcome, Runner } from './types.js';
 
 const HOW_TO_GET =
-  'the COCO-2017 subset does not download by itself yet: point the bench at a folder that holds it, pnpm bench --data-dir DIR (or DB_DATA_DIR=DIR), where DIR, DIR/coco or DIR/coco-2017-subset holds annotations/instances_{train2017,val2017}.json, train2017/ and val2017/';
+  'with internet the subset the run needs downloads by itself into the cache (the annotation archive and only the images used); offline, point the bench at a folder that holds it, pnpm bench --data-dir DIR (or DB_DATA_DIR=DIR), where DIR, DIR/coco or DIR/coco-2017-subset holds annotations/instances_{train2017,val2017}.json, train2017/ and val2017/';
 
-/** The COCO root under `dataDir` (the folder with annotations/, train2017/, val2017/). */
-async function cocoRoot(dataDir: string | undefined): Promise<string> {
-  const val = await loadCoco({ dataDir, split: 'val2017', limit: 1, log: false });
-  return path.dirname(path.dirname(val.annotationFile));
+/**
+ * The COCO root the runs read: the folder under `dataDir` with annotations/, train2017/ and val2017/ when there is
+ * one, else the cache, where `downloadCocoSubset` (@db/datasets) fetches the first `need` images of each split (only
+ * those, resumable, each verified by decoding it) when downloads are allowed; offline it throws the loader's
+ * DatasetNotFoundError, which names every place it looked.
+ */
+async function cocoRoot(dataDir: string | undefined, need: { train2017: number; val2017: number }): Promise<string> {
+  try {
+    const val = await loadCoco({ dataDir, split: 'val2017', limit: 1, log: false });
+    return path.dirname(path.dirname(val.annotationFile));
+  } catch (error) {
+    if (!(error instanceof DatasetNotFoundError)) throw error;
+    try {
+      return (await downloadCocoSubset({ images: need })).root;
+    } catch (downloadError) {
+      // Where the loader looked, then why the download did not help (offline, unreachable host, size cap).
+      const why = (downloadError as Error).message.split('\n')[0];
+      throw new DatasetNotFoundError('The COCO-2017 subset', [...error.tried, `download into the cache: ${why}`], { cause: downloadError });
+    }
+  }
 }
 
 /** The run's training settings as `trainRetinaNet` takes them. */
@@ -69,19 +85,19 @@ export const detectionRunner: Runner<DetectionRunConfig> = {
 
   async checkData(configs, dataDir) {
     if (configs.length === 0) return [];
-    // The seam for the COCO subset's download (@db/datasets' downloadCocoSubset, when it lands): fetch here what the
-    // configs need, before any run, as the classification runner's checkData does for CIFAR-10.
+    const need = {
+      train2017: Math.max(...configs.map((c) => c.settings.trainImages)),
+      val2017: Math.max(...configs.map((c) => c.settings.valImages)),
+    };
     const missing: string[] = [];
-    for (const split of ['train2017', 'val2017']) {
-      try {
-        await loadCoco({ dataDir, split, limit: 1, log: false });
-      } catch (error) {
-        const why =
-          error instanceof DatasetNotFoundError
-            ? `not found; tried: ${error.tried.map((t) => t.replace('(root or dataDir option, or DB_DATA_DIR)', '(--data-dir DIR or DB_DATA_DIR)')).join('; ')}`
-            : (error as Error).message.split('\n').join(' ');
-        missing.push(`${split} ${why}`);
-      }
+    try {
+      await cocoRoot(dataDir, need);
+    } catch (error) {
+      const why =
+        error instanceof DatasetNotFoundError
+          ? `not found; tried: ${error.tried.map((t) => t.replace('(root or dataDir option, or DB_DATA_DIR)', '(--data-dir DIR or DB_DATA_DIR)')).join('; ')}`
+          : (error as Error).message.split('\n').join(' ');
+      missing.push(why);
     }
     return missing.length === 0 ? [] : [`COCO-2017 subset (table 7): ${missing.join('; ')}. ${HOW_TO_GET}.`];
   },
@@ -93,10 +109,10 @@ export const detectionRunner: Runner<DetectionRunConfig> = {
 
   async calibrate(config, context: CalibrateContext): Promise<CalibrationSample> {
     const t0 = performance.now();
-    const root = await cocoRoot(context.dataDir);
     const { batchSize } = config.settings;
     const trainImages = batchSize * (context.steps + 1);
     const valImages = 2;
+    const root = await cocoRoot(context.dataDir, { train2017: trainImages, val2017: valImages });
     const result = await trainRetinaNet({ ...trainOptions(config, root, { epochs: 1, trainImages, valImages }), predictVal: true });
     const total = (performance.now() - t0) / 1000;
     const epochSeconds = result.history[0].seconds;
@@ -116,7 +132,7 @@ export const detectionRunner: Runner<DetectionRunConfig> = {
   },
 
   async run(config, context: RunContext): Promise<RunOutcome> {
-    const root = await cocoRoot(context.dataDir);
+    const root = await cocoRoot(context.dataDir, { train2017: config.settings.trainImages, val2017: config.settings.valImages });
     // The subset may hold fewer images than asked (288 train2017 images against the report's ~500): count them, so
     // that the steps per epoch and the keepProb ramp are those of the images really used.
     const train = await loadCoco({ root, split: 'train2017', limit: config.settings.trainImages, log: false });

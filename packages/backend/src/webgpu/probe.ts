@@ -104,7 +104,7 @@ export async function probeWebGpuAdapter(
     return {
       reason:
         'Dawn found no Vulkan adapter (needs libvulkan.so.1 and a Vulkan driver: the NVIDIA driver has one; ' +
-        'for a software one see scripts/setup-vulkan.sh)',
+        'for a software one, Mesa\'s lavapipe: Debian\'s mesa-vulkan-drivers package)',
     };
   }
   return { dawn: mod as DawnModule, gpu, adapter, summary: summarizeAdapter(adapter) };
