@@ -42,8 +42,8 @@ export interface DownloadOptions {
   label?: string;
 }
 
-/** Node error codes meaning "this host cannot be reached from here", not worth retrying. */
-const UNREACHABLE = new Set(['ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
+/** Error codes that say the host cannot be reached at all (no network, no DNS): retrying will not help. */
+export const UNREACHABLE = new Set(['ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
 class AttemptError extends Error {
   constructor(
@@ -56,7 +56,8 @@ class AttemptError extends Error {
   }
 }
 
-function errorCode(err: unknown): string | undefined {
+/** The first `code` on an error or its chain of causes (fetch wraps the socket's error in `cause`). */
+export function errorCode(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
     const code = (e as { code?: unknown }).code;

@@ -2,6 +2,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { DownloadError, type DownloadErrorKind } from '../errors.js';
+import { UNREACHABLE, errorCode } from './download.js';
 
 /** Bytes a set of downloads may still receive: one shared cap over many files. */
 export class ByteBudget {
@@ -49,19 +50,6 @@ class AttemptError extends Error {
   ) {
     super(message, options);
   }
-}
-
-/** Node error codes meaning "this host cannot be reached from here", not worth retrying. */
-const UNREACHABLE = new Set(['ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'EAI_AGAIN']);
-
-function errorCode(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 async function fileSize(file: string): Promise<number> {
