@@ -40,6 +40,7 @@ export {
 export { iouMatrix, centerToCorners } from './encode/iou.js';
 export { encodeBox, decodeBoxes, BOX_VARIANCE } from './encode/box-coder.js';
 export { encodeLabels, BACKGROUND, IGNORED, type EncodedLabels, type MatchThresholds } from './encode/encode.js';
+export { matchableFraction, type MatchableCount } from './encode/matchable.js';
 export { featurePyramid, FPN_CHANNELS, type FpnOptions } from './model/fpn.js';
 export { Head, classBiasInit, PRIOR_PROBABILITY } from './model/heads.js';
 export {

@@ -4,6 +4,7 @@ import { cocoSamples, loadCoco, type CocoDataset, type DetectionSample, type Jpe
 import { regularizer as reg, type RegularizerSpec } from '@db/models';
 import { DropBlockScheduler, linearSchedule, trainingProgress } from '@db/schedule';
 import type { CocoDetection, DecodeOptions } from '../decode/decode.js';
+import type { MatchThresholds } from '../encode/encode.js';
 import { retinaNetLoss } from '../loss/retinanet-loss.js';
 import { buildRetinaNet, type RetinaNet } from '../model/retinanet.js';
 import { batchesOf, detectionTransform, encodeBatch, imagesToInput } from './batches.js';
@@ -37,8 +38,17 @@ export interface RetinaNetTrainOptions {
   keepProbRampSteps?: number;
   /** Loads pretrained weights into the backbone (e.g. Keras' ImageNet ResNet-50) before training. */
   backboneWeights?: (model: tfl.LayersModel) => Promise<void>;
-  /** Called after each epoch with its mean training loss, validation loss and duration. */
-  onEpochEnd?: (epoch: number, logs: { loss: number; valLoss: number; seconds: number }) => void | Promise<void>;
+  /**
+   * Anchor matching (see `encodeLabels`): with low-quality matches (default true, Detectron2's and torchvision's
+   * rule) every non-crowd object has positive anchors; `false` is keras-io's rule (IoU >= 0.5 only).
+   */
+  allowLowQualityMatches?: boolean;
+  /** Training augmentation: keras-io's scale jitter and horizontal flip. Default true; false trains on the evaluation transform. */
+  augment?: boolean;
+  /** Bottleneck blocks per backbone stage (see `buildRetinaNet`); default ResNet-50's [3, 4, 6, 3]. */
+  stageBlocks?: readonly [number, number, number, number];
+  /** Called after each epoch with its mean training loss, validation loss and duration, and the model being trained. */
+  onEpochEnd?: (epoch: number, logs: { loss: number; valLoss: number; seconds: number }, model: RetinaNet) => void | Promise<void>;
   /** Called after each step with its loss. */
   onBatchEnd?: (step: number, logs: { loss: number }) => void;
   /** Stops training between steps; the promise then rejects with the signal's reason. */
@@ -133,11 +143,20 @@ function evalBatch(net: RetinaNet, input: tf.Tensor4D, boxTargets: tf.Tensor3D, 
 async function forBatches(
   dataset: CocoDataset,
   net: RetinaNet,
-  options: { training: boolean; batchSize: number; seed: number; epoch: number; decoder?: JpegDecoder; signal?: AbortSignal },
+  options: {
+    training: boolean;
+    batchSize: number;
+    seed: number;
+    epoch: number;
+    decoder?: JpegDecoder;
+    signal?: AbortSignal;
+    augment?: boolean;
+    matching?: MatchThresholds;
+  },
   run: (samples: DetectionSample[], input: tf.Tensor4D, boxTargets: tf.Tensor3D, classTargets: tf.Tensor2D) => Promise<void>,
 ): Promise<void> {
   const samples = cocoSamples(dataset, {
-    transform: detectionTransform(net.inputSize, options.training),
+    transform: detectionTransform(net.inputSize, options.training && (options.augment ?? true)),
     shuffle: options.training,
     seed: options.seed,
     epoch: options.epoch,
@@ -146,7 +165,7 @@ async function forBatches(
   for await (const batch of batchesOf(samples, options.batchSize)) {
     options.signal?.throwIfAborted();
     const input = imagesToInput(batch, net.inputSize);
-    const targets = encodeBatch(batch, net.anchors);
+    const targets = encodeBatch(batch, net.anchors, options.matching);
     try {
       await run(batch, input, targets.boxTargets, targets.classTargets);
     } finally {
@@ -159,10 +178,11 @@ async function forBatches(
 export async function validationLoss(
   net: RetinaNet,
   dataset: CocoDataset,
-  options: { batchSize?: number; decoder?: JpegDecoder; signal?: AbortSignal } = {},
+  options: { batchSize?: number; decoder?: JpegDecoder; signal?: AbortSignal; allowLowQualityMatches?: boolean } = {},
 ): Promise<{ loss: number; classification: number; box: number }> {
   const pass: Pass = { loss: 0, classification: 0, box: 0, images: 0, steps: 0 };
-  await forBatches(dataset, net, { ...options, training: false, batchSize: positiveInt(options.batchSize, 'batchSize', 1), seed: 0, epoch: 0 }, async (batch, x, bt, ct) => {
+  const matching = { allowLowQualityMatches: options.allowLowQualityMatches ?? true };
+  await forBatches(dataset, net, { ...options, matching, training: false, batchSize: positiveInt(options.batchSize, 'batchSize', 1), seed: 0, epoch: 0 }, async (batch, x, bt, ct) => {
     const t = evalBatch(net, x, bt, ct);
     const [loss, cls, box] = await t.data();
     t.dispose();
@@ -226,7 +246,10 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
     regularizer: options.regularizer ?? reg.none(),
     regularizeFpn: options.regularizeFpn ?? false,
     seed,
+    ...(options.stageBlocks ? { stageBlocks: options.stageBlocks } : {}),
   });
+  const matching: MatchThresholds = { allowLowQualityMatches: options.allowLowQualityMatches ?? true };
+  const augment = options.augment ?? true;
   try {
     if (options.backboneWeights) await options.backboneWeights(net.backbone);
     const stepsPerEpoch = Math.ceil(train.images.length / batchSize);
@@ -243,7 +266,7 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
         const start = performance.now();
         const progress = new EpochProgress(epoch, epochs, stepsPerEpoch, verbose);
         const pass: Pass = { loss: 0, classification: 0, box: 0, images: 0, steps: 0 };
-        await forBatches(train, net, { training: true, batchSize, seed, epoch, decoder: options.decoder, signal: options.signal }, async (batch, x, bt, ct) => {
+        await forBatches(train, net, { training: true, batchSize, seed, epoch, decoder: options.decoder, signal: options.signal, augment, matching }, async (batch, x, bt, ct) => {
           const rate = lrAt(step);
           if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`learningRate(${step}) returned ${rate}, not a positive number`);
           optimizer.setLearningRate(rate);
@@ -257,7 +280,7 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
           progress.step(pass.steps, mean(pass).loss, stepTimes[stepTimes.length - 1]);
           step++;
         });
-        const v = await validationLoss(net, val, { batchSize, decoder: options.decoder, signal: options.signal });
+        const v = await validationLoss(net, val, { batchSize, decoder: options.decoder, signal: options.signal, allowLowQualityMatches: matching.allowLowQualityMatches });
         const seconds = (performance.now() - start) / 1000;
         const m = mean(pass);
         const entry: EpochLog = { epoch, loss: m.loss, valLoss: v.loss, seconds };
@@ -268,7 +291,7 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
             `${seconds.toFixed(0)} s` +
             (scheduled ? `  keepProb ${scheduler.currentKeepProb?.toFixed(3)}` : ''),
         );
-        await options.onEpochEnd?.(epoch, { loss: entry.loss, valLoss: entry.valLoss, seconds });
+        await options.onEpochEnd?.(epoch, { loss: entry.loss, valLoss: entry.valLoss, seconds }, net);
       }
     } finally {
       optimizer.dispose();
