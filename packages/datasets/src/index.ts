@@ -33,6 +33,8 @@ export {
 export type { Cifar10Options, Cifar10Files, ReadCifar10FolderOptions, RemoteArchive } from './cifar10.js';
 export { loadCoco, parseCocoInstances, CocoLabelMap } from './coco/annotations.js';
 export type { CocoOptions, CocoDataset, CocoImage, CocoObject, CocoCategory } from './coco/annotations.js';
+export { downloadCocoSubset, COCO2017_REMOTE, COCO_SUBSET_FOLDER, COCO_DEFAULT_MAX_BYTES } from './coco/download.js';
+export type { CocoDownloadOptions, CocoDownloadReport, Coco2017Split } from './coco/download.js';
 
 // Classification data: sets, subsets, batches
 export {

@@ -236,8 +236,8 @@ function findRoot(options: CocoOptions, split: string): { root: string; tried: s
 /**
  * Loads a COCO instances split (Lin et al. 2014, https://cocodataset.org/#format-data) from the publisher's
  * layout, `<root>/annotations/instances_<split>.json` and `<root>/<split>/*.jpg`. Checks the JSON and that every
- * image it lists exists. COCO is not downloaded (the 2017 images alone are 19 GB): point `dataDir` or
- * `root` at a copy.
+ * image it lists exists. loadCoco itself does not download (the 2017 images alone are 19 GB): point `dataDir` or
+ * `root` at a copy, or let `downloadCocoSubset` fetch the first N images of a split and pass its `root`.
  */
 export async function loadCoco(options: CocoOptions = {}): Promise<CocoDataset> {
   const split = options.split ?? 'val2017';

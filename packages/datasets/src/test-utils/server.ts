@@ -56,3 +56,32 @@ export function serveAfterFailures(bytes: Uint8Array, failures: number): Handler
     } else serve(bytes)(req, res);
   };
 }
+
+/**
+ * Serves bytes and honours `Range: bytes=N-` with 206 and Content-Range, as images.cocodataset.org does.
+ * `tearFirst` requests (counted from the start) announce the full length, send `tearAt` of the bytes asked for,
+ * then close the connection. Every request's Range header (or '') is pushed to `ranges`.
+ */
+export function serveRanges(bytes: Uint8Array, opts: { tearFirst?: number; tearAt?: number; ranges?: string[] } = {}): Handler {
+  let n = 0;
+  return (req, res) => {
+    const range = req.headers.range ?? '';
+    opts.ranges?.push(range);
+    const m = /^bytes=(\d+)-$/.exec(range);
+    const start = m ? Number(m[1]) : 0;
+    if (start >= bytes.length && m) {
+      res.writeHead(416, { 'content-range': `bytes */${bytes.length}` });
+      res.end();
+      return;
+    }
+    const body = bytes.subarray(start);
+    const headers: Record<string, string | number> = { 'content-length': body.length, 'accept-ranges': 'bytes' };
+    if (m) headers['content-range'] = `bytes ${start}-${bytes.length - 1}/${bytes.length}`;
+    res.writeHead(m ? 206 : 200, headers);
+    if (n++ < (opts.tearFirst ?? 0)) {
+      // Close the connection after the client had time to take the bytes in: a close that arrives with them can make
+      // the client drop them unread (then nothing is left to resume, which the tests could not tell from a bug).
+      res.write(body.subarray(0, Math.floor(body.length * (opts.tearAt ?? 0.5))), () => setTimeout(() => res.socket?.destroy(), 100));
+    } else res.end(body);
+  };
+}

@@ -13,9 +13,13 @@ function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 /** A stock tfjs-layers BatchNormalization and ours with the same config and (non-trivial) weights. */
-function pair(channels: number, epsilon: number): { stock: tf.layers.Layer; ours: tf.layers.Layer } {
+function pair(
+  channels: number,
+  epsilon: number,
+  movingVarianceCorrection: 'biased' | 'unbiased' = 'biased',
+): { stock: tf.layers.Layer; ours: tf.layers.Layer } {
   const stock = tf.layers.batchNormalization({ axis: -1, epsilon, momentum: 0.9 });
-  const ours = batchNormalization({ axis: -1, epsilon, momentum: 0.9 });
+  const ours = batchNormalization({ axis: -1, epsilon, momentum: 0.9, movingVarianceCorrection });
   const shape = [2, 3, 4, channels];
   stock.build(shape);
   ours.build(shape);
@@ -45,7 +49,7 @@ describe('BatchNormalization (lean training step)', () => {
     await tf.setBackend('cpu');
   });
 
-  it('gives tfjs-layers’ output, gradients and moving statistics in training mode', () => {
+  it('gives tfjs-layers’ output, gradients and moving statistics in training mode (biased variance)', () => {
     const { stock, ours } = pair(5, 1e-3);
     const x = tf.randomNormal([2, 3, 4, 5], 1.5, 2, 'float32', 7);
     const w = tf.randomUniform([2, 3, 4, 5], -1, 1, 'float32', 8);
@@ -68,6 +72,51 @@ describe('BatchNormalization (lean training step)', () => {
     expect(maxDiff(oursVar, tf.add(tf.mul(v0, 0.81), tf.mul(batch.variance, 0.19)))).toBeLessThan(1e-5);
     expect(maxDiff(oursMean, tf.add(tf.mul(m0, 0.81), tf.mul(batch.mean, 0.19)))).toBeLessThan(1e-5);
     expect(maxDiff(oursVar, v0)).toBeGreaterThan(0.1);
+  });
+
+  it('updates the moving variance as Keras 2 by default: v <- m v + (1 - m) var_B n / (n - 1)', () => {
+    const { stock, ours } = pair(5, 1e-3, 'unbiased');
+    const byDefault = batchNormalization({ axis: -1, epsilon: 1e-3, momentum: 0.9 });
+    byDefault.build([2, 3, 4, 5]);
+    byDefault.setWeights(ours.getWeights());
+    expect((byDefault as unknown as { movingVarianceCorrection: string }).movingVarianceCorrection).toBe('unbiased');
+    const x = tf.randomNormal([2, 3, 4, 5], 1.5, 2, 'float32', 7);
+    const [, , m0, v0] = ours.getWeights().map((w) => w.clone());
+    const yStock = stock.apply(x, { training: true }) as tf.Tensor;
+    const yOurs = ours.apply(x, { training: true }) as tf.Tensor;
+    byDefault.apply(x, { training: true });
+    // The normalised output is the same (batch statistics, biased, as in Keras); only the moving variance differs.
+    expect(maxDiff(yStock, yOurs)).toBeLessThan(1e-5);
+    const n = 2 * 3 * 4; // elements per channel in the batch
+    const batch = tf.moments(x, [0, 1, 2]);
+    const expectedVar = tf.add(tf.mul(v0, 0.9), tf.mul(batch.variance, (0.1 * n) / (n - 1)));
+    const expectedMean = tf.add(tf.mul(m0, 0.9), tf.mul(batch.mean, 0.1));
+    for (const layer of [ours, byDefault]) {
+      const [, , mean, variance] = layer.getWeights();
+      expect(maxDiff(variance, expectedVar)).toBeLessThan(1e-5);
+      expect(maxDiff(mean, expectedMean)).toBeLessThan(1e-6);
+    }
+    // And it is not the biased update: the two differ by 0.1 var_B / (n - 1) per channel (> 1e-3 here).
+    const [, , , stockVar] = stock.getWeights();
+    const gap = tf.sub(ours.getWeights()[3], stockVar);
+    const expectedGap = tf.mul(batch.variance, 0.1 / (n - 1));
+    expect(maxDiff(gap, expectedGap)).toBeLessThan(1e-5);
+    expect(Math.min(...Array.from(expectedGap.dataSync()))).toBeGreaterThan(1e-3);
+  });
+
+  it('applies the unbiased update on the general path too (channels-first axis, no scale)', () => {
+    const layer = batchNormalization({ axis: 1, momentum: 0.5, scale: false });
+    const x = tf.randomNormal([3, 4, 2, 2], -1, 3, 'float32', 21);
+    layer.apply(x, { training: true });
+    const n = 3 * 2 * 2;
+    const batch = tf.moments(x, [0, 2, 3]);
+    const [, mean, variance] = layer.getWeights(); // beta, moving mean, moving variance
+    expect(maxDiff(variance, tf.add(0.5, tf.mul(batch.variance, (0.5 * n) / (n - 1))))).toBeLessThan(1e-5);
+    expect(maxDiff(mean, tf.mul(batch.mean, 0.5))).toBeLessThan(1e-6);
+  });
+
+  it('rejects an unknown movingVarianceCorrection', () => {
+    expect(() => batchNormalization({ movingVarianceCorrection: 'bessel' as 'biased' })).toThrow(/movingVarianceCorrection.*bessel/);
   });
 
   it('normalises with the batch statistics (per channel mean 0, variance 1 before gamma / beta)', () => {
@@ -123,9 +172,22 @@ describe('BatchNormalization (lean training step)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('serialises as tfjs-layers’ BatchNormalization', () => {
+  it('serialises as tfjs-layers’ BatchNormalization (the correction key only when biased)', () => {
     const layer = batchNormalization({ axis: 3, epsilon: 1.001e-5, name: 'bn_x' });
     expect(layer.getClassName()).toBe('BatchNormalization');
     expect(layer.getConfig()).toMatchObject({ axis: 3, epsilon: 1.001e-5, name: 'bn_x' });
+    // A default (Keras 2-like) layer's config has exactly tfjs-layers' keys.
+    const stock = tf.layers.batchNormalization({ axis: 3, epsilon: 1.001e-5, name: 'bn_x' });
+    expect(Object.keys(layer.getConfig()).sort()).toEqual(Object.keys(stock.getConfig()).sort());
+    // A biased one writes the key; tfjs-layers' own class still loads that config (it ignores unknown keys), and
+    // this class reads it back.
+    const biased = batchNormalization({ axis: 3, name: 'bn_y', movingVarianceCorrection: 'biased' });
+    const config = biased.getConfig();
+    expect(config['movingVarianceCorrection']).toBe('biased');
+    const StockClass = stock.constructor as unknown as new (c: unknown) => tf.layers.Layer;
+    expect(new StockClass(config).getConfig()['axis']).toBe(3);
+    const Ours = biased.constructor as unknown as new (c: unknown) => { movingVarianceCorrection: string };
+    expect(new Ours(config).movingVarianceCorrection).toBe('biased');
+    expect(new Ours(layer.getConfig()).movingVarianceCorrection).toBe('unbiased');
   });
 });

@@ -17,16 +17,46 @@
  * computed inside `tf.tidy`, so its temporaries are freed as soon as dx exists (a customGrad gradient's own
  * intermediates would otherwise live until the backward pass ends).
  *
- * The forward values are those of tfjs-layers (the same `tf.moments` and `tf.batchNorm` kernels), and the moving
- * mean / variance are updated exactly as tfjs-layers does (momentum, biased variance). Inference, channels-first
- * inputs and a layer without center or scale fall back to tfjs-layers' own code. The layer keeps the class name
- * `BatchNormalization` and the same config and weights, so a saved model reloads as tfjs-layers' layer, which
- * computes the same function: the difference is only the memory of a training step.
+ * The forward values are those of tfjs-layers (the same `tf.moments` and `tf.batchNorm` kernels). The moving mean
+ * is updated as tfjs-layers does (v <- m * v + (1 - m) * batch, m the momentum). The moving variance by default is
+ * updated as Keras 2 / tf.keras do, with the *unbiased* batch variance: v <- m * v + (1 - m) * var_B * n / (n - 1),
+ * n the elements per channel in the batch (batch x positions). tf.keras' default path is the fused kernel
+ * (`tf.compat.v1.nn.fused_batch_norm`), whose training-mode batch variance output carries Bessel's correction, and
+ * the report ran Keras 2 (PyTorch's running_var is unbiased too). tfjs-layers (normalization.ts, doMovingAverage)
+ * moves towards the biased variance; `movingVarianceCorrection: 'biased'` gives exactly that. With n = 1 the factor is 1 (as TensorFlow's fused kernel guards it), not infinite.
+ *
+ * Inference falls back to tfjs-layers' own code; training with channels-first inputs or a layer without center or
+ * scale uses tfjs-layers' computation (tf.moments, tf.batchNorm) without the lean gradient. The layer keeps the
+ * class name `BatchNormalization` and the same weights, so a saved model reloads as tfjs-layers' layer, which
+ * computes the same inference function: the difference is only the memory of a training step and, when it trains
+ * after reloading, tfjs-layers' biased moving variance.
+ *
+ * Serialisation of `movingVarianceCorrection`: tfjs-layers' `Layer` constructor (and so `fromConfig`, which is
+ * `new cls(config)`) ignores keys it does not know, whereas Keras 2's `Layer.__init__` rejects unknown keyword
+ * arguments ("Keyword argument not understood"). So `getConfig` writes the key only when it is 'biased': a default
+ * (Keras-like, unbiased) layer's config is exactly tfjs-layers' (loads in tfjs-layers and, converted, in Keras 2,
+ * which updates unbiased as this layer did), and a 'biased' layer's config loads in tfjs-layers (key ignored; the
+ * stock layer is biased too) and back into this class with the key honoured. A config without the key means
+ * 'unbiased' to this class.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-type LayerArgs = Parameters<typeof tfl.layers.batchNormalization>[0];
+type StockLayerArgs = NonNullable<Parameters<typeof tfl.layers.batchNormalization>[0]>;
+
+/** How the moving variance is updated from a training batch's variance (see the file comment). */
+export type MovingVarianceCorrection = 'unbiased' | 'biased';
+
+/** `tf.layers.batchNormalization`'s arguments plus the moving-variance correction. */
+export interface BatchNormalizationArgs extends StockLayerArgs {
+  /**
+   * 'unbiased' (default; Keras 2 / tf.keras): the moving variance moves towards the batch variance times n / (n - 1),
+   * n the elements per channel in the batch. 'biased': towards the batch variance itself, as tfjs-layers does.
+   */
+  movingVarianceCorrection?: MovingVarianceCorrection;
+}
+
+type LayerArgs = StockLayerArgs;
 type StockBatchNormalization = ReturnType<typeof tfl.layers.batchNormalization>;
 type Kwargs = Parameters<StockBatchNormalization['call']>[1];
 
@@ -94,34 +124,85 @@ export function batchNormTraining(
  * arguments as `tf.layers.batchNormalization`.
  */
 export class BatchNormalization extends StockBatchNormalizationClass {
+  /** How the moving variance is updated in training (default 'unbiased', as Keras 2). */
+  readonly movingVarianceCorrection: MovingVarianceCorrection;
+
+  constructor(args?: BatchNormalizationArgs) {
+    super(args);
+    const correction = args?.movingVarianceCorrection ?? 'unbiased';
+    if (correction !== 'unbiased' && correction !== 'biased') {
+      throw new Error(
+        `BatchNormalization: movingVarianceCorrection must be 'unbiased' or 'biased', got ${JSON.stringify(correction)}`,
+      );
+    }
+    this.movingVarianceCorrection = correction;
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const state = this as unknown as BatchNormState;
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     const training = Boolean(kwargs?.training);
+    if (!training || (Array.isArray(inputs) && inputs.length !== 1)) return super.call(inputs, kwargs);
     const lastAxis = state.axis === -1 || state.axis === x.rank - 1;
-    if (!training || !lastAxis || state.gamma == null || state.beta == null || (Array.isArray(inputs) && inputs.length !== 1)) {
-      return super.call(inputs, kwargs);
-    }
-    const { gamma, beta } = state;
+    const lean = lastAxis && state.gamma != null && state.beta != null;
+    if (!lean && this.movingVarianceCorrection === 'biased') return super.call(inputs, kwargs);
     return tf.tidy(() => {
-      const { y, mean, variance } = batchNormTraining(x, gamma.read() as tf.Tensor1D, beta.read() as tf.Tensor1D, state.epsilon);
+      let y: tf.Tensor;
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (lean) {
+        ({ y, mean, variance } = batchNormTraining(
+          x,
+          state.gamma!.read() as tf.Tensor1D,
+          state.beta!.read() as tf.Tensor1D,
+          state.epsilon,
+        ));
+      } else {
+        // tfjs-layers' own computation (normalizeBatchInTraining) for any axis and without gamma / beta.
+        const axis = state.axis >= 0 ? state.axis : state.axis + x.rank;
+        const reduction = Array.from({ length: x.rank }, (_, i) => i).filter((i) => i !== axis);
+        const broadcast = x.shape.map((d, i) => (i === axis ? d : 1));
+        const moments = tf.moments(x, reduction, true);
+        y = tf.batchNorm(
+          x,
+          moments.mean,
+          moments.variance,
+          state.beta == null ? undefined : tf.reshape(state.beta.read(), broadcast),
+          state.gamma == null ? undefined : tf.reshape(state.gamma.read(), broadcast),
+          state.epsilon,
+        );
+        mean = tf.reshape(moments.mean, [x.shape[axis]]);
+        variance = tf.reshape(moments.variance, [x.shape[axis]]);
+      }
+      const channels = mean.size;
+      const n = x.size / channels;
+      // Keras 2's unbiased moving variance (Bessel's correction, n / (n - 1), guarded at n = 1 as TF's fused kernel).
+      const target = this.movingVarianceCorrection === 'unbiased' && n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
       // tfjs-layers' moving-average update (normalization.ts, doMovingAverage): v -= (v - batch) * (1 - momentum).
       for (const [variable, batch] of [
         [state.movingMean, mean],
-        [state.movingVariance, variance],
+        [state.movingVariance, target],
       ] as const) {
         tf.tidy(() => {
           const current = variable.read();
           variable.write(tf.sub(current, tf.mul(tf.sub(current, batch), 1 - state.momentum)));
         });
       }
+      // batchNormTraining's statistics are kept outside the tidy: free them (harmless for tidy-tracked ones).
       tf.dispose([mean, variance]);
       return y;
     });
   }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config = super.getConfig();
+    // Written only when it differs from Keras 2 (see the file comment: Keras 2 rejects unknown keys, tfjs ignores them).
+    if (this.movingVarianceCorrection === 'biased') config['movingVarianceCorrection'] = 'biased';
+    return config;
+  }
 }
 
-/** `tf.layers.batchNormalization` with {@link BatchNormalization}'s lean training step. */
-export function batchNormalization(args?: LayerArgs): BatchNormalization {
+/** `tf.layers.batchNormalization` with {@link BatchNormalization}'s lean training step and Keras 2's moving variance. */
+export function batchNormalization(args?: BatchNormalizationArgs): BatchNormalization {
   return new BatchNormalization(args);
 }
