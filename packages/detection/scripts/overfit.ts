@@ -16,8 +16,40 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '@db/backend';
-import { loadCoco } from '@db/datasets';
-import { evaluateCoco, predictCoco, trainRetinaNet, type CocoDetection, type CocoGroundTruth } from '../src/index.js';
+import { cocoSamples, loadCoco, type CocoDataset } from '@db/datasets';
+import {
+  batchesOf,
+  decodeDetections,
+  detectionTransform,
+  evaluateCoco,
+  imagesToInput,
+  predictCoco,
+  recalibrateBatchNormOnCoco,
+  toCocoDetections,
+  buildRetinaNet,
+  trainRetinaNet,
+  type CocoDetection,
+  type CocoGroundTruth,
+  type RetinaNet,
+} from '../src/index.js';
+
+/** Detections with BatchNorm on the batch's own statistics (training-mode forward; it also moves the moving statistics). */
+async function detectWithBatchStatistics(net: RetinaNet, images: CocoDataset, batchSize: number): Promise<CocoDetection[]> {
+  const out: CocoDetection[] = [];
+  const rows = net.anchorCount * (4 + net.numClasses);
+  for await (const batch of batchesOf(cocoSamples(images, { transform: detectionTransform(net.inputSize, false) }), batchSize)) {
+    const x = imagesToInput(batch, net.inputSize);
+    const y = net.predict(x, true);
+    const data = (await y.data()) as Float32Array;
+    tf.dispose([x, y]);
+    batch.forEach((s, b) => {
+      const found = decodeDetections(data.subarray(b * rows, (b + 1) * rows), net.anchors, net.numClasses);
+      const frame = { imageId: s.imageId, scaleX: s.resizedWidth / s.originalWidth, scaleY: s.resizedHeight / s.originalHeight, width: s.originalWidth, height: s.originalHeight };
+      out.push(...toCocoDetections(found, frame, (label) => images.labelMap.labelToCocoId(label)));
+    });
+  }
+  return out;
+}
 
 function arg(name: string, fallback?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,6 +82,14 @@ export function overfitRoot(dataDir: string, ids: number[]): { root: string; gro
   return { root, groundTruth: json as unknown as CocoGroundTruth };
 }
 
+/** Writes the model's weights (in `model.weights` order) as `<file>.bin` + `<file>.json`, for a later evaluation. */
+async function saveWeights(net: RetinaNet, file: string): Promise<void> {
+  const weights = net.model.weights.map((w, i) => ({ name: `${i}:${w.originalName}`, tensor: w.read() }));
+  const { data, specs } = await tf.io.encodeWeights(weights);
+  writeFileSync(`${file}.bin`, Buffer.from(data));
+  writeFileSync(`${file}.json`, JSON.stringify(specs));
+}
+
 const dataDir = arg('data-dir');
 const ids = arg('ids', '25,30,34,42').split(',').map(Number);
 const out = arg('out');
@@ -68,6 +108,7 @@ const settings = {
   stageBlocks: arg('stage-blocks', '3,4,6,3').split(',').map(Number) as [number, number, number, number],
   augment: !flag('no-augment'),
   allowLowQualityMatches: !flag('keras-matching'),
+  optimizer: arg('optimizer', 'momentum') as 'momentum' | 'adam',
   backend: '',
 };
 await useFastestBackend();
@@ -75,9 +116,47 @@ settings.backend = tf.getBackend();
 console.log(`overfit: ${JSON.stringify(settings)}`);
 const { root, groundTruth } = overfitRoot(dataDir, ids);
 const val = await loadCoco({ root, split: 'val2017', log: false });
-const evaluations: Array<{ epoch: number; stats: number[]; detections: number }> = [];
+const evaluations: Array<{ epoch: number; mode: string; stats: number[]; detections: number }> = [];
 const history: Array<{ epoch: number; loss: number; valLoss: number; seconds: number }> = [];
 let last: CocoDetection[] = [];
+
+/** COCO evaluation of the model's detections on its training images, BatchNorm three ways. */
+async function evaluate(net: RetinaNet, epoch: number): Promise<Array<{ epoch: number; mode: string; stats: number[]; detections: number }>> {
+  const modes: Array<[string, () => Promise<CocoDetection[]>]> = [
+    ['moving', () => predictCoco(net, val, { batchSize: settings.batchSize })],
+    [
+      'precise',
+      async () =>
+        (await recalibrateBatchNormOnCoco(net, val, { augment: settings.augment, batchSize: settings.batchSize }, () =>
+          predictCoco(net, val, { batchSize: settings.batchSize }),
+        )) as CocoDetection[],
+    ],
+    // Last: the training-mode forward moves the moving statistics.
+    ['batch', () => detectWithBatchStatistics(net, val, settings.batchSize)],
+  ];
+  const results = [];
+  for (const [mode, detect] of modes) {
+    const dets = await detect();
+    if (mode === 'precise') last = dets;
+    const stats = dets.length > 0 ? evaluateCoco(groundTruth, dets).stats : new Array<number>(12).fill(0);
+    results.push({ epoch, mode, stats, detections: dets.length });
+    writeFileSync(path.join(out, `detections-${mode}.json`), JSON.stringify(dets));
+  }
+  return results;
+}
+
+const weightsFile = process.argv.includes('--evaluate') ? arg('evaluate') : undefined;
+if (weightsFile !== undefined) {
+  // Evaluate saved weights only.
+  const net = buildRetinaNet({ inputSize: settings.inputSize, numClasses: val.categories.length, stageBlocks: settings.stageBlocks, seed: settings.seed });
+  const specs = JSON.parse(readFileSync(`${weightsFile}.json`, 'utf8')) as tf.io.WeightsManifestEntry[];
+  const bytes = readFileSync(`${weightsFile}.bin`);
+  const named = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), specs);
+  net.model.setWeights(specs.map((s) => named[s.name]));
+  for (const e of await evaluate(net, -1)) console.log(`${e.mode}: ${e.detections} dets ${e.stats.map((v) => v.toFixed(3)).join(' ')}`);
+  rmSync(root, { recursive: true, force: true });
+  process.exit(0);
+}
 const t0 = performance.now();
 try {
   const result = await trainRetinaNet({
@@ -89,16 +168,18 @@ try {
     stageBlocks: settings.stageBlocks,
     augment: settings.augment,
     allowLowQualityMatches: settings.allowLowQualityMatches,
+    optimizer: settings.optimizer,
     learningRate: (step) => (step < warmup ? (lr * (step + 1)) / warmup : lr),
     verbose: false,
     onEpochEnd: async (epoch, logs, net) => {
       history.push({ epoch, ...logs });
       let line = `epoch ${epoch + 1}: loss ${logs.loss.toFixed(4)} val_loss ${logs.valLoss.toFixed(4)} ${logs.seconds.toFixed(1)} s`;
       if ((epoch + 1) % evalEvery === 0 || epoch + 1 === settings.epochs) {
-        last = await predictCoco(net, val, { batchSize: settings.batchSize });
-        const stats = last.length > 0 ? evaluateCoco(groundTruth, last).stats : new Array<number>(12).fill(0);
-        evaluations.push({ epoch, stats, detections: last.length });
-        line += `  | ${last.length} dets AP ${stats[0].toFixed(3)} AP50 ${stats[1].toFixed(3)}`;
+        for (const e of await evaluate(net, epoch)) {
+          evaluations.push(e);
+          line += `  | ${e.mode}: ${e.detections} dets AP ${e.stats[0].toFixed(3)} AP50 ${e.stats[1].toFixed(3)}`;
+        }
+        await saveWeights(net, path.join(out, 'weights'));
       }
       console.log(line);
       writeFileSync(path.join(out, 'run.json'), JSON.stringify({ settings, history, evaluations, seconds: (performance.now() - t0) / 1000 }, null, 1));

@@ -79,11 +79,18 @@ export {
   trainRetinaNet,
   trainStep,
   validationLoss,
+  recalibrateBatchNormOnCoco,
   type RetinaNetTrainOptions,
   type RetinaNetTrainResult,
   type EpochLog,
 } from './train/train.js';
 export { EpochProgress } from './train/progress.js';
+export {
+  imagenetBackboneFile,
+  loadBackboneWeights,
+  type BackboneWeights,
+  type BackboneWeightsOptions,
+} from './train/backbone-weights.js';
 // End of the RetinaNet block.
 
 // COCO evaluation (pycocotools' COCOeval for boxes) ------------------------------------------------------------

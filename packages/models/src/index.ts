@@ -52,5 +52,11 @@ export {
 export { densenet, DENSENET121_BLOCKS, type DenseNetOptions } from './networks/densenet.js';
 export { buildNetwork, type AnyNetworkOptions } from './networks/build.js';
 export { BatchNormalization, batchNormalization, batchNormTraining } from './layers/batch-normalization.js';
+export {
+  recalibrateBatchNorm,
+  withRecalibratedBatchNorm,
+  type RecalibrateBatchNormOptions,
+  type RecalibrateBatchNormReport,
+} from './batchnorm/recalibrate.js';
 export { loadKerasWeights, type LoadKerasWeightsOptions, type KerasWeightsReport } from './weights/keras-h5.js';
 export { KERAS_RESNET50_NOTOP_WEIGHTS } from './weights/keras-resnet50.js';

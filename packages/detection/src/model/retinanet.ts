@@ -30,6 +30,11 @@ export interface RetinaNetOptions {
   seed?: number;
   /** Bottleneck blocks per backbone stage; default ResNet-50's [3, 4, 6, 3]. Smaller counts are for quick tests. */
   stageBlocks?: readonly [number, number, number, number];
+  /**
+   * Epsilon of the backbone's BatchNormalization layers (@db/models' default unless given). Keras' ImageNet
+   * ResNet-50 was trained with 1.001e-5 (`KERAS_RESNET50_NOTOP_WEIGHTS.batchNormEpsilon`): use it with those weights.
+   */
+  batchNormEpsilon?: number;
 }
 
 /** Weight streams of the seed (the backbone uses 0 and 1 inside @db/models). */
@@ -108,6 +113,7 @@ export function buildRetinaNet(options: RetinaNetOptions = {}): RetinaNet {
     regularizer,
     seed,
     ...(options.stageBlocks ? { stageBlocks: options.stageBlocks } : {}),
+    ...(options.batchNormEpsilon !== undefined ? { batchNormEpsilon: options.batchNormEpsilon } : {}),
   });
   // The detector is built on the backbone's own input and outputs, one flat graph, rather than applying the
   // backbone model as a layer: tfjs-layers' executor (engine/executor.ts, execute) applies a nested layer once per
