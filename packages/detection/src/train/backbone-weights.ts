@@ -53,7 +53,8 @@ export async function imagenetBackboneFile(options: BackboneWeightsOptions = {})
 
 /**
  * Loads `weights` into a RetinaNet backbone (a `resnet50Backbone`) and returns a one-line description of what it
- * loaded, for logs and reports (`'imagenet (Keras ResNet-50 notop, 106 layers)'`, the file path, or `'custom'`).
+ * loaded, for logs and reports (`imagenet (Keras' ResNet-50 notop, <file>, 106 layers loaded)`, `<file> (106 layers loaded)`
+ * or `custom (backboneWeights function)`).
  * A file must hold every layer of the backbone with the backbone's shapes: `loadKerasWeights` names any layer that
  * is missing or has another shape, and then leaves the backbone unchanged.
  */
@@ -70,6 +71,6 @@ export async function loadBackboneWeights(backbone: tfl.LayersModel, weights: Ba
     throw new Error(`backboneWeights: no file at ${file} (give 'imagenet' or the path of Keras' ${KERAS_RESNET50_NOTOP_WEIGHTS.fileName})`);
   }
   const report = await loadKerasWeights(backbone, file);
-  const what = weights === 'imagenet' ? "imagenet (Keras' ResNet-50 notop" : `${file} (`;
-  return `${what}, ${report.loaded.length} layers loaded)`;
+  const layers = `${report.loaded.length} layers loaded`;
+  return weights === 'imagenet' ? `imagenet (Keras' ResNet-50 notop, ${file}, ${layers})` : `${file} (${layers})`;
 }
