@@ -91,6 +91,9 @@ export {
   type BackboneWeights,
   type BackboneWeightsOptions,
 } from './train/backbone-weights.js';
+export { drawCocoDetections, type DrawCocoOptions } from './draw/coco.js';
+export { drawBoxes, drawText, GROUND_TRUTH_COLOR, DETECTION_COLOR, type BoxToDraw } from './draw/draw.js';
+export { encodePng, type RgbPixels } from './draw/png.js';
 // End of the RetinaNet block.
 
 // COCO evaluation (pycocotools' COCOeval for boxes) ------------------------------------------------------------

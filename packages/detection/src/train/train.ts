@@ -347,8 +347,10 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
     if (kind !== 'momentum' && kind !== 'adam') throw new RangeError(`optimizer must be 'momentum' or 'adam', got ${String(kind)}`);
     const optimizer = kind === 'adam' ? tf.train.adam(lrAt(0), 0.9, 0.999, 1e-7) : tf.train.momentum(lrAt(0), 0.9);
     // tfjs' AdamOptimizer reads its (protected) learningRate at every update but has no setter; SGD's has one.
-    const setRate = (rate: number) =>
-      optimizer instanceof tf.SGDOptimizer ? optimizer.setLearningRate(rate) : ((optimizer as unknown as { learningRate: number }).learningRate = rate);
+    const setRate = (rate: number) => {
+      if (kind === 'momentum') (optimizer as tf.MomentumOptimizer).setLearningRate(rate);
+      else (optimizer as unknown as { learningRate: number }).learningRate = rate;
+    };
     const history: EpochLog[] = [];
     const stepTimes: number[] = [];
     let step = 0;
