@@ -6,7 +6,7 @@
  * exits 1 unless AP50 >= 0.5.
  *
  *   DB_WASM_THREADS=2 pnpm exec tsx --conditions=@db/source packages/detection/scripts/learns-public-api.ts \
- *     --data-dir ../shared/datasets/coco-2017-subset [--size 128] [--epochs 40] [--ids 25,30,34,42] [--draw DIR]
+ *     --data-dir ../shared/datasets/coco-2017-subset [--size 128] [--epochs 20] [--ids 25,30,34,42] [--draw DIR]
  *
  * The recipe (see the detection README, "Does it learn?"): from scratch, Adam at 1e-4 (keras-io's SGD schedule
  * spends its first 125 steps at 2.5e-6), no augmentation (the images to fit are the images scored), low-quality
@@ -27,7 +27,7 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     ids: { type: 'string', default: '25,30,34,42' },
     size: { type: 'string', default: '128' },
-    epochs: { type: 'string', default: '40' },
+    epochs: { type: 'string', default: '20' },
     lr: { type: 'string', default: '1e-4' },
     seed: { type: 'string', default: '0' },
     draw: { type: 'string' },
