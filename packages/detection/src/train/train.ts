@@ -108,6 +108,8 @@ export interface RetinaNetTrainResult {
   backbone: string;
   /** Whether the backbone started from pretrained weights (`backboneWeights` was given). */
   pretrained: boolean;
+  /** The anchor matching used: low-quality matches (the default) or keras-io's rule. */
+  allowLowQualityMatches: boolean;
   /** Detections on the validation images after training, when `predictVal` is set. */
   detections?: CocoDetection[];
 }
@@ -337,7 +339,7 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
       options.backboneWeights === undefined
         ? 'random initialisation'
         : await loadBackboneWeights(net.backbone, options.backboneWeights, { cacheDir: options.cacheDir, progress: verbose ? undefined : false });
-    log(`trainRetinaNet: backbone from ${backbone}`);
+    log(`trainRetinaNet: backbone from ${backbone}; matching: ${matching.allowLowQualityMatches ? 'low-quality matches (every object a target)' : "keras-io's (IoU >= 0.5 only)"}`);
     const stepsPerEpoch = Math.ceil(train.images.length / batchSize);
     const totalSteps = epochs * stepsPerEpoch;
     const rampSteps = positiveInt(options.keepProbRampSteps, 'keepProbRampSteps', totalSteps);
@@ -397,7 +399,14 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
     const timed = stepTimes.length > 1 ? stepTimes.slice(1) : stepTimes;
     const secondsPerStep = timed.reduce((a, b) => a + b, 0) / Math.max(timed.length, 1);
     log(`trainRetinaNet: ${step} steps of ${batchSize} images at ${net.inputSize} px, ${secondsPerStep.toFixed(2)} s/step`);
-    const result: RetinaNetTrainResult = { history, secondsPerStep, model: net, backbone, pretrained: options.backboneWeights !== undefined };
+    const result: RetinaNetTrainResult = {
+      history,
+      secondsPerStep,
+      model: net,
+      backbone,
+      pretrained: options.backboneWeights !== undefined,
+      allowLowQualityMatches: matching.allowLowQualityMatches ?? true,
+    };
     if (options.predictVal) result.detections = await predictCoco(net, val, { batchSize, decoder: options.decoder, signal: options.signal, decode: options.decode });
     return result;
   } catch (err) {
