@@ -84,6 +84,13 @@ export class RetinaNet {
   /** Frees the weights. */
   dispose(): void {
     this.model.dispose();
+    // tfjs-layers counts one reference per symbolic application of a layer (topology.ts, Layer.apply) and
+    // model.dispose() removes one per layer, so the heads, applied to each of the 5 levels, kept their weights
+    // (20 tensors per detector). Release their remaining references.
+    for (const layer of this.model.layers) {
+      let refs = (layer as unknown as { _refCount: number | null })._refCount;
+      while (refs !== null && refs > 0) refs = layer.dispose().refCountAfterDispose;
+    }
   }
 }
 

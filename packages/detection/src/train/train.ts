@@ -394,6 +394,8 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
       }
     } finally {
       optimizer.dispose();
+      // tfjs-core's MomentumOptimizer.dispose() does not call SGDOptimizer's, which frees the learning-rate scalar.
+      if (kind === 'momentum') (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
     }
     if (precise) await recalibrateBatchNormOnCoco(net, train, { ...precise, augment, seed, epoch: epochs, decoder: options.decoder });
     const timed = stepTimes.length > 1 ? stepTimes.slice(1) : stepTimes;
