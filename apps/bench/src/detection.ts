@@ -13,12 +13,25 @@
  * Options: --sizes 256,512,640  --batch N (images per pass, default 1)  --reps N (timed passes after one warm-up,
  *          default 2; fastest and median are printed)  --backend NAME (same as DB_BACKEND)
  *          --timeout SECONDS (per size, default 900)
+ *
+ * First it prints, when a COCO root is found (--data-dir DIR or DB_DATA_DIR), the matchable fraction of its val2017
+ * non-crowd boxes at 128, 256, 512 and 640 px: the share that has at least one positive anchor, with low-quality
+ * matches (the default) and with keras-io's rule (IoU >= 0.5 only). --no-matching skips it.
+ *
+ * Last it runs `pnpm bench:coco-eval` (evaluateCoco's time on a val2017-sized set) in a child process; --no-coco-eval
+ * skips it. (It used to be chained after this file in package.json, which handed this command's options to it.)
+ *
+ * --draw DIR --detections FILE [--data-dir DIR] [--split val2017] [--score 0.3] [--images ID,ID]: instead of timing,
+ * writes one PNG per image of the split with its ground-truth boxes (green) and the detections of FILE (a COCO results
+ * file, red, class and score) into DIR.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { useFastestBackend } from '@db/backend';
-import { buildRetinaNet, encodeLabels, retinaNetLoss } from '@db/detection';
+import { loadCoco, resolveDataDir } from '@db/datasets';
+import { buildRetinaNet, drawCocoDetections, encodeLabels, matchableFraction, retinaNetLoss, type CocoDetection } from '@db/detection';
 import { forwardBackwardMs } from './forward-backward.js';
 
 function arg(name: string): string | undefined {
@@ -61,13 +74,62 @@ async function timeSize(size: number, batch: number, reps: number): Promise<void
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+/** The COCO split of --data-dir / DB_DATA_DIR, or undefined when there is none. */
+async function cocoSplit(split: string, required: boolean) {
+  const dataDir = resolveDataDir({ dataDir: arg('data-dir') });
+  if (dataDir === undefined) {
+    if (required) throw new RangeError('--draw needs the COCO root: --data-dir DIR (or DB_DATA_DIR)');
+    return undefined;
+  }
+  try {
+    return await loadCoco({ dataDir, split, log: false });
+  } catch (error) {
+    if (required) throw error;
+    return undefined;
+  }
+}
+
+/** Matchable fraction of the val2017 non-crowd boxes per input size, both matching rules. */
+async function printMatchable(): Promise<void> {
+  const val = await cocoSplit('val2017', false);
+  if (val === undefined) {
+    console.log('matchable boxes: skipped, no COCO val2017 found (--data-dir DIR or DB_DATA_DIR)');
+    return;
+  }
+  console.log(`matchable boxes: val2017 of ${val.annotationFile}, non-crowd boxes with at least one positive anchor`);
+  console.log('| input | boxes | low-quality matches (default) | keras-io (IoU >= 0.5 only) |');
+  console.log('|---|---|---|---|');
+  for (const size of [128, 256, 512, 640]) {
+    const on = matchableFraction(val, size);
+    const off = matchableFraction(val, size, { allowLowQualityMatches: false });
+    const pct = (r: typeof on) => `${(100 * r.fraction).toFixed(1)}% (${r.matchable})`;
+    console.log(`| ${size} px | ${on.boxes} | ${pct(on)} | ${pct(off)} |`);
+  }
+}
+
+/** --draw: PNGs of a detections file over its split's images. */
+async function draw(dir: string): Promise<void> {
+  const file = arg('detections');
+  if (file === undefined) throw new RangeError('--draw DIR needs --detections FILE (a COCO results JSON)');
+  const split = await cocoSplit(arg('split') ?? 'val2017', true);
+  const detections = JSON.parse(readFileSync(file, 'utf8')) as CocoDetection[];
+  const score = arg('score') === undefined ? 0.3 : Number(arg('score'));
+  if (!(score >= 0 && score <= 1)) throw new RangeError(`--score must be in [0, 1], got '${arg('score')}'`);
+  const ids = arg('images')?.split(',').map(Number);
+  const written = await drawCocoDetections(split!, detections, dir, { scoreThreshold: score, imageIds: ids });
+  console.log(`bench:detection --draw: ${written.length} PNG(s) in ${dir} (ground truth green, detections with score >= ${score} red)`);
+}
+
 async function main(): Promise<void> {
+  const drawDir = arg('draw');
+  if (drawDir !== undefined) return draw(drawDir);
   const batch = positiveInt(arg('batch'), 'batch', 1);
   const reps = positiveInt(arg('reps'), 'reps', 2);
   const child = arg('child-size');
   if (child !== undefined) return timeSize(positiveInt(child, 'child-size', 256), batch, reps);
   const timeoutSeconds = positiveInt(arg('timeout'), 'timeout', 900);
   const sizes = (arg('sizes') ?? '256,512,640').split(',').map((s) => positiveInt(s.trim(), 'sizes', 256));
+  if (!process.argv.includes('--no-matching')) await printMatchable();
   console.log(`bench:detection  RetinaNet ResNet-50 FPN, 80 classes  batch=${batch}  reps=${reps} (fastest / median per image)`);
   for (const size of sizes) {
     const args = [...process.execArgv, process.argv[1], '--child-size', String(size), '--batch', String(batch), '--reps', String(reps)];
@@ -95,6 +157,12 @@ async function main(): Promise<void> {
       const last = run.timedOut ? '' : (run.stderr.split('\n').filter((l) => l.trim() && l.length < 300).slice(-1)[0] ?? '');
       console.log(`${size} px: failed, ${why}${last ? ` (${last.trim()})` : ''}`);
     }
+  }
+  if (!process.argv.includes('--no-coco-eval')) {
+    const script = fileURLToPath(new URL('../../../packages/detection/scripts/bench-coco-eval.ts', import.meta.url));
+    const child = spawn(process.execPath, [...process.execArgv, script], { stdio: 'inherit' });
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    if (status !== 0) process.exitCode = status ?? 1;
   }
 }
 

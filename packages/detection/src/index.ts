@@ -40,6 +40,7 @@ export {
 export { iouMatrix, centerToCorners } from './encode/iou.js';
 export { encodeBox, decodeBoxes, BOX_VARIANCE } from './encode/box-coder.js';
 export { encodeLabels, BACKGROUND, IGNORED, type EncodedLabels, type MatchThresholds } from './encode/encode.js';
+export { matchableFraction, type MatchableCount } from './encode/matchable.js';
 export { featurePyramid, FPN_CHANNELS, type FpnOptions } from './model/fpn.js';
 export { Head, classBiasInit, PRIOR_PROBABILITY } from './model/heads.js';
 export {
@@ -78,11 +79,21 @@ export {
   trainRetinaNet,
   trainStep,
   validationLoss,
+  recalibrateBatchNormOnCoco,
   type RetinaNetTrainOptions,
   type RetinaNetTrainResult,
   type EpochLog,
 } from './train/train.js';
 export { EpochProgress } from './train/progress.js';
+export {
+  imagenetBackboneFile,
+  loadBackboneWeights,
+  type BackboneWeights,
+  type BackboneWeightsOptions,
+} from './train/backbone-weights.js';
+export { drawCocoDetections, type DrawCocoOptions } from './draw/coco.js';
+export { drawBoxes, drawText, GROUND_TRUTH_COLOR, DETECTION_COLOR, type BoxToDraw } from './draw/draw.js';
+export { encodePng, type RgbPixels } from './draw/png.js';
 // End of the RetinaNet block.
 
 // COCO evaluation (pycocotools' COCOeval for boxes) ------------------------------------------------------------

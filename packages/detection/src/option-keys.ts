@@ -14,13 +14,13 @@ import type { trainRetinaNet, validationLoss } from './train/train.js';
 
 export { assertKnownOptions } from '@db/core';
 
-export const RETINANET_OPTION_KEYS = optionKeys<RetinaNetOptions>()(['inputSize', 'numClasses', 'regularizer', 'regularizeFpn', 'seed', 'stageBlocks']);
+export const RETINANET_OPTION_KEYS = optionKeys<RetinaNetOptions>()(['inputSize', 'numClasses', 'regularizer', 'regularizeFpn', 'seed', 'stageBlocks', 'batchNormEpsilon']);
 export const FPN_OPTION_KEYS = optionKeys<FpnOptions>()(['seeds', 'maskSeeds', 'regularizer']);
 export const DECODE_OPTION_KEYS = optionKeys<DecodeOptions>()(['scoreThreshold', 'iouThreshold', 'maxPerClass', 'maxDetections']);
-export const MATCH_THRESHOLD_KEYS = optionKeys<MatchThresholds>()(['positive', 'negative']);
+export const MATCH_THRESHOLD_KEYS = optionKeys<MatchThresholds>()(['positive', 'negative', 'allowLowQualityMatches']);
 export const COCO_EVAL_OPTION_KEYS = optionKeys<CocoEvalOptions>()(['imgIds', 'catIds', 'useCats', 'maxDets', 'iouThrs']);
 export const PREDICT_COCO_OPTION_KEYS = optionKeys<PredictCocoOptions>()(['batchSize', 'decode', 'decoder', 'signal']);
-export const VALIDATION_LOSS_OPTION_KEYS = optionKeys<NonNullable<Parameters<typeof validationLoss>[2]>>()(['batchSize', 'decoder', 'signal']);
+export const VALIDATION_LOSS_OPTION_KEYS = optionKeys<NonNullable<Parameters<typeof validationLoss>[2]>>()(['batchSize', 'decoder', 'signal', 'allowLowQualityMatches']);
 export const TRAIN_OPTION_KEYS = optionKeys<Parameters<typeof trainRetinaNet>[0]>()([
   'dataDir',
   'inputSize',
@@ -33,7 +33,13 @@ export const TRAIN_OPTION_KEYS = optionKeys<Parameters<typeof trainRetinaNet>[0]
   'seed',
   'learningRate',
   'keepProbRampSteps',
+  'optimizer',
   'backboneWeights',
+  'preciseBatchNorm',
+  'cacheDir',
+  'allowLowQualityMatches',
+  'augment',
+  'stageBlocks',
   'onEpochEnd',
   'onBatchEnd',
   'signal',

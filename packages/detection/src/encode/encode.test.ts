@@ -35,6 +35,46 @@ describe('encodeLabels', () => {
     expect(crowd.positives).toBe(0);
   });
 
+  it('allowLowQualityMatches: an object below 0.5 everywhere gets its best anchors (ties included); false is keras-io', () => {
+    // Object [6, 0, 14, 4]: IoU with [0,0,10,10] 16/116; [2,0,12,10] 24/116 = 0.207; [6,0,16,10] 32/100 = 0.32.
+    const small = new Float32Array([6, 0, 14, 4]);
+    const on = encodeLabels(anchors, small, [4]);
+    expect(Array.from(on.classTargets)).toEqual([BACKGROUND, BACKGROUND, 4]);
+    expect(on.positives).toBe(1);
+    expect(Array.from(on.objectPositives)).toEqual([1]);
+    // Its box target still encodes the object: centre (10, 2) vs anchor (11, 5), size 8x4 vs 10x10.
+    expect(Array.from(on.boxTargets.subarray(8))).toEqual([
+      expect.closeTo(-1, 5),
+      expect.closeTo(-3, 5),
+      expect.closeTo(Math.log(0.8) / 0.2, 5),
+      expect.closeTo(Math.log(0.4) / 0.2, 5),
+    ]);
+    const off = encodeLabels(anchors, small, [4], undefined, { allowLowQualityMatches: false });
+    expect(Array.from(off.classTargets)).toEqual([BACKGROUND, BACKGROUND, BACKGROUND]);
+    expect(Array.from(off.objectPositives)).toEqual([0]);
+    // Ties: two anchors equally far on either side of a centred object are both positive.
+    const twin = new Float32Array([3, 5, 10, 10, 13, 5, 10, 10]);
+    const tied = encodeLabels(twin, new Float32Array([6, 2, 10, 8]), [0]);
+    expect(Array.from(tied.classTargets)).toEqual([0, 0]);
+    // Crowd and empty objects get none. An object whose best anchor is a high-quality (>= 0.5) match of another
+    // object leaves it there and takes its best free anchor instead.
+    const crowd = encodeLabels(anchors, small, [4], new Uint8Array([1]));
+    expect(crowd.positives).toBe(0);
+    const empty = encodeLabels(anchors, new Float32Array([5, 5, 5, 9]), [0]);
+    expect(empty.positives).toBe(0);
+    const pair = encodeLabels(anchors, new Float32Array([0, 0, 10, 10, 0, 0, 6, 6]), [1, 2]);
+    // Object 1 [0,0,6,6]: IoU 0.36 with anchor 0 (taken by object 0 at IoU 1), 24/112 with anchor 1 (positive for
+    // object 0 at 0.667, so taken too), 0 with anchor 2: no free anchor overlaps it, so it stays unmatched.
+    expect(Array.from(pair.classTargets)).toEqual([1, 1, BACKGROUND]);
+    expect(Array.from(pair.objectPositives)).toEqual([2, 0]);
+    // With a free anchor that overlaps it, it takes that one: object [0, 0, 6, 6] plus an anchor at (3, 3).
+    const fourth = new Float32Array([...anchors, 3, 3, 10, 10]);
+    const freed = encodeLabels(fourth, new Float32Array([0, 0, 10, 10, 0, 0, 6, 6]), [1, 2]);
+    // Anchor 3 ([-2,-2,8,8]): IoU 64/136 = 0.47 with object 0 (ignored by keras-io's rule), 36/100 with object 1.
+    expect(Array.from(freed.classTargets)).toEqual([1, 1, BACKGROUND, 2]);
+    expect(Array.from(freed.objectPositives)).toEqual([2, 1]);
+  });
+
   it('drops empty boxes and checks its arguments', () => {
     expect(Array.from(encodeLabels(anchors, new Float32Array([5, 5, 5, 9]), [0]).classTargets)).toEqual([-1, -1, -1]);
     expect(() => encodeLabels(anchors, new Float32Array([0, 0, 1, 1]), [0, 1])).toThrow(/labels has 2 entries but boxes has 1/);

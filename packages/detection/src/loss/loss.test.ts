@@ -35,7 +35,7 @@ describe('smoothL1', () => {
 });
 
 describe('retinaNetLoss', () => {
-  it('normalises by positives per image, skips ignored anchors, gives 0 to an image without positives', () => {
+  it('normalises by max(1, positives) per image, skips ignored anchors, teaches background on an image without positives', () => {
     // 2 images, 3 anchors, 1 class: predictions [dx, dy, dw, dh, logit].
     const pred = tf.tensor3d([
       [
@@ -56,9 +56,10 @@ describe('retinaNetLoss', () => {
     ]);
     const parts = retinaNetLoss(pred as tf.Tensor3D, boxTargets, classTargets);
     const cls0 = 0.0625 * LN2 + FOCAL_2_NEG; // 1 positive
-    expect(parts.classification.dataSync()[0]).toBeCloseTo(cls0 / 2, 5);
+    const cls1 = 3 * 0.1875 * LN2; // no positive: divided by max(1, 0) = 1, not dropped
+    expect(parts.classification.dataSync()[0]).toBeCloseTo((cls0 + cls1) / 2, 5);
     expect(parts.box.dataSync()[0]).toBeCloseTo(0.5 / 2, 6);
-    expect(parts.total.dataSync()[0]).toBeCloseTo((cls0 + 0.5) / 2, 5);
+    expect(parts.total.dataSync()[0]).toBeCloseTo((cls0 + cls1 + 0.5) / 2, 5);
   });
 
   it('has gradients reaching the predictions (no tf.where on the predictions)', () => {

@@ -6,7 +6,7 @@ export const SMOOTH_L1_DELTA = 1;
 
 /** The two parts of the RetinaNet loss, each averaged over the batch. */
 export interface RetinaNetLossParts {
-  /** Focal loss, per image normalised by its positive anchors, averaged over the batch. */
+  /** Focal loss, per image normalised by max(1, its positive anchors), averaged over the batch. */
   classification: tf.Scalar;
   /** Smooth L1 on positive anchors, same normalisation. */
   box: tf.Scalar;
@@ -24,8 +24,10 @@ export function smoothL1(targets: tf.Tensor, predictions: tf.Tensor, delta = SMO
 
 /**
  * keras-io's `RetinaNetLoss`: per image, the focal loss summed over classes and over every non-ignored anchor,
- * plus the smooth L1 loss summed over the positive anchors, each divided by the image's number of positive anchors
- * (an image without positives contributes 0, as `tf.math.divide_no_nan`); then the mean over the batch.
+ * plus the smooth L1 loss summed over the positive anchors, each divided by max(1, the image's positive anchors)
+ * (Lin et al. 2017, sec. 3.3 "normalized by the number of anchors assigned to a ground-truth box"; the max with 1
+ * is Detectron2's and torchvision's, where keras-io's `divide_no_nan` made an image without positives contribute
+ * 0); then the mean over the batch.
  *
  * The masks come from the targets only and multiply the per-anchor losses (no `tf.where`), so gradients reach the
  * predictions.
@@ -54,11 +56,11 @@ export function retinaNetLoss(predictions: tf.Tensor3D, boxTargets: tf.Tensor3D,
     const oneHot = tf.cast(tf.equal(tf.expandDims(classTargets, -1), tf.range(0, numClasses, 1, 'float32')), 'float32');
     const cls = tf.sum(tf.mul(sigmoidFocalLoss(oneHot, logits), notIgnored), -1);
     const box = tf.sum(tf.mul(smoothL1(boxTargets, boxPred), positive), -1);
-    const count = tf.sum(positive, -1);
-    const has = tf.cast(tf.greater(count, 0), 'float32');
-    const safe = tf.add(count, tf.sub(1, has));
-    const classification = tf.mean(tf.mul(tf.div(cls, safe), has)) as tf.Scalar;
-    const boxLoss = tf.mean(tf.mul(tf.div(box, safe), has)) as tf.Scalar;
+    // Detectron2 / torchvision normalise by max(1, positives): an image without a positive anchor still learns
+    // background from its focal loss (keras-io's divide_no_nan gave it 0, so it taught nothing).
+    const safe = tf.maximum(tf.sum(positive, -1), 1);
+    const classification = tf.mean(tf.div(cls, safe)) as tf.Scalar;
+    const boxLoss = tf.mean(tf.div(box, safe)) as tf.Scalar;
     return { classification, box: boxLoss, total: tf.add(classification, boxLoss) as tf.Scalar };
   });
 }

@@ -81,6 +81,14 @@ describe('buildRetinaNet', () => {
     b.dispose();
   });
 
+  it('dispose() frees every weight, the shared heads (applied once per level) included', () => {
+    const before = tf.memory().numTensors;
+    const net = buildRetinaNet({ inputSize: 128, numClasses: 3, stageBlocks: [1, 1, 1, 1] });
+    expect(tf.memory().numTensors - before).toBe(net.model.weights.length);
+    net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects input sizes that are not multiples of 128', () => {
     expect(() => buildRetinaNet({ inputSize: 200 })).toThrow(/inputSize must be a positive multiple of 128.*got 200/);
     expect(() => buildRetinaNet({ numClasses: 0 })).toThrow(/numClasses/);

@@ -31,6 +31,11 @@ export interface RetinaNetOptions {
   seed?: number;
   /** Bottleneck blocks per backbone stage; default ResNet-50's [3, 4, 6, 3]. Smaller counts are for quick tests. */
   stageBlocks?: readonly [number, number, number, number];
+  /**
+   * Epsilon of the backbone's BatchNormalization layers (@db/models' default unless given). Keras' ImageNet
+   * ResNet-50 was trained with 1.001e-5 (`KERAS_RESNET50_NOTOP_WEIGHTS.batchNormEpsilon`): use it with those weights.
+   */
+  batchNormEpsilon?: number;
 }
 
 /** Weight streams of the seed (the backbone uses 0 and 1 inside @db/models). */
@@ -80,6 +85,13 @@ export class RetinaNet {
   /** Frees the weights. */
   dispose(): void {
     this.model.dispose();
+    // tfjs-layers counts one reference per symbolic application of a layer (topology.ts, Layer.apply) and
+    // model.dispose() removes one per layer, so the heads, applied to each of the 5 levels, kept their weights
+    // (20 tensors per detector). Release their remaining references.
+    for (const layer of this.model.layers) {
+      let refs = (layer as unknown as { _refCount: number | null })._refCount;
+      while (refs !== null && refs > 0) refs = layer.dispose().refCountAfterDispose;
+    }
   }
 }
 
@@ -110,6 +122,7 @@ export function buildRetinaNet(options: RetinaNetOptions = {}): RetinaNet {
     regularizer,
     seed,
     ...(options.stageBlocks ? { stageBlocks: options.stageBlocks } : {}),
+    ...(options.batchNormEpsilon !== undefined ? { batchNormEpsilon: options.batchNormEpsilon } : {}),
   });
   // The detector is built on the backbone's own input and outputs, one flat graph, rather than applying the
   // backbone model as a layer: tfjs-layers' executor (engine/executor.ts, execute) applies a nested layer once per

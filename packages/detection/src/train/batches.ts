@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DetectionSample, DetectionTransformOptions } from '@db/datasets';
-import { encodeLabels } from '../encode/encode.js';
+import { encodeLabels, type MatchThresholds } from '../encode/encode.js';
 
 /** Caffe-style ImageNet means in BGR order, what Keras' `resnet.preprocess_input` subtracts (keras-io uses it). */
 export const CAFFE_BGR_MEAN: readonly [number, number, number] = [103.939, 116.779, 123.68];
@@ -55,14 +55,14 @@ export interface BatchTargets {
   positives: number;
 }
 
-/** Encodes the boxes of every sample of a batch against `anchors` (see {@link encodeLabels}). */
-export function encodeBatch(samples: readonly DetectionSample[], anchors: Float32Array): BatchTargets {
+/** Encodes the boxes of every sample of a batch against `anchors` (see {@link encodeLabels}, whose `matching` options it passes on). */
+export function encodeBatch(samples: readonly DetectionSample[], anchors: Float32Array, matching: MatchThresholds = {}): BatchTargets {
   const n = anchors.length / 4;
   const boxes = new Float32Array(samples.length * n * 4);
   const classes = new Float32Array(samples.length * n);
   let positives = 0;
   samples.forEach((s, b) => {
-    const enc = encodeLabels(anchors, s.boxes, s.labels, s.iscrowd);
+    const enc = encodeLabels(anchors, s.boxes, s.labels, s.iscrowd, matching);
     boxes.set(enc.boxTargets, b * n * 4);
     classes.set(enc.classTargets, b * n);
     positives += enc.positives;

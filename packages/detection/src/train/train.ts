@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { cocoSamples, loadCoco, type CocoDataset, type DetectionSample, type JpegDecoder } from '@db/datasets';
-import { regularizer as reg, type RegularizerSpec } from '@db/models';
+import { KERAS_RESNET50_NOTOP_WEIGHTS, recalibrateBatchNorm, withRecalibratedBatchNorm, regularizer as reg, type RegularizerSpec } from '@db/models';
 import { DropBlockScheduler, linearSchedule, trainingProgress } from '@db/schedule';
 import type { CocoDetection, DecodeOptions } from '../decode/decode.js';
+import type { MatchThresholds } from '../encode/encode.js';
 import { retinaNetLoss } from '../loss/retinanet-loss.js';
 import { buildRetinaNet, type RetinaNet } from '../model/retinanet.js';
 import { batchesOf, detectionTransform, encodeBatch, imagesToInput } from './batches.js';
+import { loadBackboneWeights, type BackboneWeights } from './backbone-weights.js';
 import { kerasIoLearningRate } from './learning-rate.js';
 import { predictCoco } from './predict.js';
 import { EpochProgress } from './progress.js';
@@ -32,14 +33,46 @@ export interface RetinaNetTrainOptions {
   valImages?: number;
   /** Seed of the weights, masks, shuffling, jitter and flips. Default 0. */
   seed?: number;
+  /**
+   * `'momentum'`: SGD with momentum 0.9, keras-io's (default). `'adam'`: Adam (beta 0.9 / 0.999, epsilon 1e-7 as
+   * Keras), for runs from scratch that must fit a few images in few steps.
+   */
+  optimizer?: 'momentum' | 'adam';
   /** A fixed rate or a function of the step (0-based). Default keras-io's piecewise schedule, {@link kerasIoLearningRate}. */
   learningRate?: number | ((step: number) => number);
   /** DropBlock keepProb ramps linearly from 1 to the target over this many steps (paper sec. 3). Default: the whole run. */
   keepProbRampSteps?: number;
-  /** Loads pretrained weights into the backbone (e.g. Keras' ImageNet ResNet-50) before training. */
-  backboneWeights?: (model: tfl.LayersModel) => Promise<void>;
-  /** Called after each epoch with its mean training loss, validation loss and duration. */
-  onEpochEnd?: (epoch: number, logs: { loss: number; valLoss: number; seconds: number }) => void | Promise<void>;
+  /**
+   * Pretrained backbone weights, loaded before training: `'imagenet'` (Keras' ImageNet ResNet-50 notop file, the
+   * start of keras-io's example; downloaded once, md5-verified, into the cache), the path of that file (or of any
+   * Keras weights file with every backbone layer), or a function that loads them. With a Keras file the backbone's
+   * BatchNorm epsilon is Keras' 1.001e-5. Nothing is frozen (keras-io trains every layer) and BatchNorm is treated
+   * as keras-io does: in training mode during training (the batch's statistics, moving averages updated, gamma and
+   * beta trained), moving statistics at inference. Default: none, the backbone starts from its random initialisation.
+   */
+  backboneWeights?: BackboneWeights;
+  /**
+   * Precise BatchNorm (Wu & Johnson 2021, sec. 3; @db/models' `recalibrateBatchNorm`): the validation pass after
+   * each epoch uses every BatchNorm layer's population statistics over the training images (training transform, at
+   * most `maxImages`, forward passes of `batchSize`, default the training batch size) instead of the momentum-0.99
+   * moving averages, which after a few hundred steps still sit near their initial (0, 1) and lag the weights;
+   * training goes on with the moving averages. After the last epoch the returned model keeps the population
+   * statistics (and `predictVal` uses them). Default false.
+   */
+  preciseBatchNorm?: boolean | { maxImages?: number; batchSize?: number };
+  /** Cache folder of the `'imagenet'` weights file (see {@link imagenetBackboneFile}). */
+  cacheDir?: string;
+  /**
+   * Anchor matching (see `encodeLabels`): with low-quality matches (default true, Detectron2's and torchvision's
+   * rule) every non-crowd object has positive anchors; `false` is keras-io's rule (IoU >= 0.5 only).
+   */
+  allowLowQualityMatches?: boolean;
+  /** Training augmentation: keras-io's scale jitter and horizontal flip. Default true; false trains on the evaluation transform. */
+  augment?: boolean;
+  /** Bottleneck blocks per backbone stage (see `buildRetinaNet`); default ResNet-50's [3, 4, 6, 3]. */
+  stageBlocks?: readonly [number, number, number, number];
+  /** Called after each epoch with its mean training loss, validation loss and duration, and the model being trained. */
+  onEpochEnd?: (epoch: number, logs: { loss: number; valLoss: number; seconds: number }, model: RetinaNet) => void | Promise<void>;
   /** Called after each step with its loss. */
   onBatchEnd?: (step: number, logs: { loss: number }) => void;
   /** Stops training between steps; the promise then rejects with the signal's reason. */
@@ -72,6 +105,12 @@ export interface RetinaNetTrainResult {
   secondsPerStep: number;
   /** The trained detector. */
   model: RetinaNet;
+  /** Where the backbone's weights came from: `'random initialisation'` or what `backboneWeights` loaded. */
+  backbone: string;
+  /** Whether the backbone started from pretrained weights (`backboneWeights` was given). */
+  pretrained: boolean;
+  /** The anchor matching used: low-quality matches (the default) or keras-io's rule. */
+  allowLowQualityMatches: boolean;
   /** Detections on the validation images after training, when `predictVal` is set. */
   detections?: CocoDetection[];
 }
@@ -134,11 +173,20 @@ function evalBatch(net: RetinaNet, input: tf.Tensor4D, boxTargets: tf.Tensor3D, 
 async function forBatches(
   dataset: CocoDataset,
   net: RetinaNet,
-  options: { training: boolean; batchSize: number; seed: number; epoch: number; decoder?: JpegDecoder; signal?: AbortSignal },
+  options: {
+    training: boolean;
+    batchSize: number;
+    seed: number;
+    epoch: number;
+    decoder?: JpegDecoder;
+    signal?: AbortSignal;
+    augment?: boolean;
+    matching?: MatchThresholds;
+  },
   run: (samples: DetectionSample[], input: tf.Tensor4D, boxTargets: tf.Tensor3D, classTargets: tf.Tensor2D) => Promise<void>,
 ): Promise<void> {
   const samples = cocoSamples(dataset, {
-    transform: detectionTransform(net.inputSize, options.training),
+    transform: detectionTransform(net.inputSize, options.training && (options.augment ?? true)),
     shuffle: options.training,
     seed: options.seed,
     epoch: options.epoch,
@@ -147,7 +195,7 @@ async function forBatches(
   for await (const batch of batchesOf(samples, options.batchSize)) {
     options.signal?.throwIfAborted();
     const input = imagesToInput(batch, net.inputSize);
-    const targets = encodeBatch(batch, net.anchors);
+    const targets = encodeBatch(batch, net.anchors, options.matching);
     try {
       await run(batch, input, targets.boxTargets, targets.classTargets);
     } finally {
@@ -160,11 +208,12 @@ async function forBatches(
 export async function validationLoss(
   net: RetinaNet,
   dataset: CocoDataset,
-  options: { batchSize?: number; decoder?: JpegDecoder; signal?: AbortSignal } = {},
+  options: { batchSize?: number; decoder?: JpegDecoder; signal?: AbortSignal; allowLowQualityMatches?: boolean } = {},
 ): Promise<{ loss: number; classification: number; box: number }> {
   assertKnownOptions(options, VALIDATION_LOSS_OPTION_KEYS, 'validationLoss options');
   const pass: Pass = { loss: 0, classification: 0, box: 0, images: 0, steps: 0 };
-  await forBatches(dataset, net, { ...options, training: false, batchSize: positiveInt(options.batchSize, 'batchSize', 1), seed: 0, epoch: 0 }, async (batch, x, bt, ct) => {
+  const matching = { allowLowQualityMatches: options.allowLowQualityMatches ?? true };
+  await forBatches(dataset, net, { ...options, matching, training: false, batchSize: positiveInt(options.batchSize, 'batchSize', 1), seed: 0, epoch: 0 }, async (batch, x, bt, ct) => {
     const t = evalBatch(net, x, bt, ct);
     const [loss, cls, box] = await t.data();
     t.dispose();
@@ -184,6 +233,58 @@ function addTo(pass: Pass, images: number, loss: number, cls: number, box: numbe
 function mean(pass: Pass): { loss: number; classification: number; box: number } {
   const n = Math.max(pass.images, 1);
   return { loss: pass.loss / n, classification: pass.classification / n, box: pass.box / n };
+}
+
+/** Options of {@link recalibrateBatchNormOnCoco}. */
+export interface CocoRecalibrationOptions {
+  /** At most this many images (default 1024). */
+  maxImages?: number;
+  /** Images per forward pass (default 2, keras-io's training batch). */
+  batchSize?: number;
+  /** Training transform with jitter and flip (default true), or the evaluation transform. */
+  augment?: boolean;
+  /** Shuffling and jitter seed (default 0) and epoch (default 0), as in training. */
+  seed?: number;
+  epoch?: number;
+  decoder?: JpegDecoder;
+}
+
+/**
+ * Precise BatchNorm over a COCO split (Wu & Johnson 2021, sec. 3): the images through the training transform,
+ * preprocessed as for training, fed one batch at a time to @db/models' `recalibrateBatchNorm`, or, with `fn`, to
+ * `withRecalibratedBatchNorm`, which runs `fn` with the population statistics and then restores the moving averages.
+ */
+export async function recalibrateBatchNormOnCoco<T = void>(
+  net: RetinaNet,
+  dataset: CocoDataset,
+  options: CocoRecalibrationOptions = {},
+  fn?: () => T | Promise<T>,
+): Promise<T | { layers: number; images: number }> {
+  const batchSize = positiveInt(options.batchSize, 'preciseBatchNorm.batchSize', 2);
+  const maxImages = positiveInt(options.maxImages, 'preciseBatchNorm.maxImages', 1024);
+  const samples = cocoSamples(dataset, {
+    transform: detectionTransform(net.inputSize, options.augment ?? true),
+    shuffle: true,
+    seed: options.seed ?? 0,
+    epoch: options.epoch ?? 0,
+    decoder: options.decoder,
+  });
+  async function* inputs(): AsyncGenerator<tf.Tensor4D> {
+    let seen = 0;
+    for await (const batch of batchesOf(samples, batchSize)) {
+      if (seen >= maxImages) return;
+      const x = imagesToInput(batch.slice(0, maxImages - seen), net.inputSize);
+      seen += x.shape[0];
+      try {
+        yield x;
+      } finally {
+        x.dispose();
+      }
+    }
+  }
+  return fn === undefined
+    ? recalibrateBatchNorm(net.model, inputs(), { maxImages, batchSize })
+    : withRecalibratedBatchNorm(net.model, inputs(), fn, { maxImages, batchSize });
 }
 
 /**
@@ -230,15 +331,32 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
     regularizer: options.regularizer ?? reg.none(),
     regularizeFpn: options.regularizeFpn ?? false,
     seed,
+    ...(options.stageBlocks ? { stageBlocks: options.stageBlocks } : {}),
+    ...(typeof options.backboneWeights === 'string' ? { batchNormEpsilon: KERAS_RESNET50_NOTOP_WEIGHTS.batchNormEpsilon } : {}),
   });
+  const matching: MatchThresholds = { allowLowQualityMatches: options.allowLowQualityMatches ?? true };
+  const augment = options.augment ?? true;
+  const precise =
+    options.preciseBatchNorm === true ? { batchSize } : options.preciseBatchNorm ? { batchSize, ...options.preciseBatchNorm } : undefined;
   try {
-    if (options.backboneWeights) await options.backboneWeights(net.backbone);
+    const backbone =
+      options.backboneWeights === undefined
+        ? 'random initialisation'
+        : await loadBackboneWeights(net.backbone, options.backboneWeights, { cacheDir: options.cacheDir, progress: verbose ? undefined : false });
+    log(`trainRetinaNet: backbone from ${backbone}; matching: ${matching.allowLowQualityMatches ? 'low-quality matches (every object a target)' : "keras-io's (IoU >= 0.5 only)"}`);
     const stepsPerEpoch = Math.ceil(train.images.length / batchSize);
     const totalSteps = epochs * stepsPerEpoch;
     const rampSteps = positiveInt(options.keepProbRampSteps, 'keepProbRampSteps', totalSteps);
     const scheduler = new DropBlockScheduler({ schedule: linearSchedule({ target: net.regularizer.kind === 'dropBlock' ? net.regularizer.keepProb : 1 }) });
     const scheduled = net.regularizer.kind === 'dropBlock' && scheduler.attach(net.model).length > 0;
-    const optimizer = tf.train.momentum(lrAt(0), 0.9);
+    const kind = options.optimizer ?? 'momentum';
+    if (kind !== 'momentum' && kind !== 'adam') throw new RangeError(`optimizer must be 'momentum' or 'adam', got ${String(kind)}`);
+    const optimizer = kind === 'adam' ? tf.train.adam(lrAt(0), 0.9, 0.999, 1e-7) : tf.train.momentum(lrAt(0), 0.9);
+    // tfjs' AdamOptimizer reads its (protected) learningRate at every update but has no setter; SGD's has one.
+    const setRate = (rate: number) => {
+      if (kind === 'momentum') (optimizer as tf.MomentumOptimizer).setLearningRate(rate);
+      else (optimizer as unknown as { learningRate: number }).learningRate = rate;
+    };
     const history: EpochLog[] = [];
     const stepTimes: number[] = [];
     let step = 0;
@@ -247,10 +365,10 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
         const start = performance.now();
         const progress = new EpochProgress(epoch, epochs, stepsPerEpoch, verbose);
         const pass: Pass = { loss: 0, classification: 0, box: 0, images: 0, steps: 0 };
-        await forBatches(train, net, { training: true, batchSize, seed, epoch, decoder: options.decoder, signal: options.signal }, async (batch, x, bt, ct) => {
+        await forBatches(train, net, { training: true, batchSize, seed, epoch, decoder: options.decoder, signal: options.signal, augment, matching }, async (batch, x, bt, ct) => {
           const rate = lrAt(step);
           if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`learningRate(${step}) returned ${rate}, not a positive number`);
-          optimizer.setLearningRate(rate);
+          setRate(rate);
           if (scheduled) scheduler.update(trainingProgress(Math.min(step, rampSteps - 1), rampSteps));
           const t0 = performance.now();
           const r = await trainStep(net, optimizer, x, bt, ct);
@@ -261,7 +379,11 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
           progress.step(pass.steps, mean(pass).loss, stepTimes[stepTimes.length - 1]);
           step++;
         });
-        const v = await validationLoss(net, val, { batchSize, decoder: options.decoder, signal: options.signal });
+        const validate = () =>
+          validationLoss(net, val, { batchSize, decoder: options.decoder, signal: options.signal, allowLowQualityMatches: matching.allowLowQualityMatches });
+        const v = precise
+          ? ((await recalibrateBatchNormOnCoco(net, train, { ...precise, augment, seed, epoch, decoder: options.decoder }, validate)) as Awaited<ReturnType<typeof validate>>)
+          : await validate();
         const seconds = (performance.now() - start) / 1000;
         const m = mean(pass);
         const entry: EpochLog = { epoch, loss: m.loss, valLoss: v.loss, seconds };
@@ -272,15 +394,25 @@ export async function trainRetinaNet(options: RetinaNetTrainOptions & { predictV
             `${seconds.toFixed(0)} s` +
             (scheduled ? `  keepProb ${scheduler.currentKeepProb?.toFixed(3)}` : ''),
         );
-        await options.onEpochEnd?.(epoch, { loss: entry.loss, valLoss: entry.valLoss, seconds });
+        await options.onEpochEnd?.(epoch, { loss: entry.loss, valLoss: entry.valLoss, seconds }, net);
       }
     } finally {
       optimizer.dispose();
+      // tfjs-core's MomentumOptimizer.dispose() does not call SGDOptimizer's, which frees the learning-rate scalar.
+      if (kind === 'momentum') (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
     }
+    if (precise) await recalibrateBatchNormOnCoco(net, train, { ...precise, augment, seed, epoch: epochs, decoder: options.decoder });
     const timed = stepTimes.length > 1 ? stepTimes.slice(1) : stepTimes;
     const secondsPerStep = timed.reduce((a, b) => a + b, 0) / Math.max(timed.length, 1);
     log(`trainRetinaNet: ${step} steps of ${batchSize} images at ${net.inputSize} px, ${secondsPerStep.toFixed(2)} s/step`);
-    const result: RetinaNetTrainResult = { history, secondsPerStep, model: net };
+    const result: RetinaNetTrainResult = {
+      history,
+      secondsPerStep,
+      model: net,
+      backbone,
+      pretrained: options.backboneWeights !== undefined,
+      allowLowQualityMatches: matching.allowLowQualityMatches ?? true,
+    };
     if (options.predictVal) result.detections = await predictCoco(net, val, { batchSize, decoder: options.decoder, signal: options.signal, decode: options.decode });
     return result;
   } catch (err) {
