@@ -20,7 +20,7 @@ import { presetByName, stepsOf, tableMinimum, type SettingOverrides, type TableS
 import { TABLES, tableById, type BenchTable } from './experiments/tables.js';
 import { calibrateInWorkers, coreCount, executeRuns, gitCommit, measureRunOverhead } from './exec/pool.js';
 import { ProgressDisplay } from './exec/progress.js';
-import { HELP, bnStatistics, list, parseBenchArgs, positiveInt, positiveNumber, type BenchArgs } from './cli/args.js';
+import { HELP, backboneWeightsFlag, bnStatistics, list, parseBenchArgs, positiveInt, positiveNumber, type BenchArgs } from './cli/args.js';
 import { calibrationKey, readCalibration, writeCalibration, type CalibrationFile } from './plan/calibration.js';
 import {
   baseSettings,
@@ -307,6 +307,7 @@ async function runCommand(args: BenchArgs): Promise<number> {
     batchSize: positiveInt(f['batch-size'], 'batch-size'),
     learningRate: positiveNumber(f.lr, 'lr'),
     inputSize: positiveInt(f['input-size'], 'input-size'),
+    backboneWeights: backboneWeightsFlag(f['backbone-weights']),
     bnStatistics: bnStatistics(f.bn),
     bnImages: positiveInt(f['bn-images'], 'bn-images'),
   };

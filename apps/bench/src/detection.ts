@@ -6,9 +6,9 @@
  * Each size runs in its own child process: the wasm heap is 32-bit (4 GB), and when a pass outgrows it
  * tfjs-backend-wasm aborts the whole process, so a size that does not fit is reported instead of ending the bench.
  *
- * A pass that needs more than the 4 GB can also stall the threaded wasm backend (a worker's allocation fails and the
- * main thread waits for it at 100% of a core) instead of aborting: seen at 640 px, 4.49 GB resident for 9 minutes.
- * So each child has a time limit, and the parent samples its resident memory (Linux) to say which case it was.
+ * A pass that needs more than the 4 GB once stalled the threaded wasm backend (seen at 640 px, 4.49 GB resident for 9
+ * minutes); @db/backend's heap guard now turns a failed allocation into a WasmHeapExhaustedError at once. Each child
+ * still has a time limit, and the parent samples its resident memory (Linux) to say what happened.
  *
  * Options: --sizes 256,512,640  --batch N (images per pass, default 1)  --reps N (timed passes after one warm-up,
  *          default 2; fastest and median are printed)  --backend NAME (same as DB_BACKEND)
@@ -149,10 +149,10 @@ async function main(): Promise<void> {
       if (run.timedOut) {
         why =
           run.peakRssBytes >= 4 * 2 ** 30
-            ? `no result within ${timeoutSeconds} s${rss}: it reached the wasm heap's 4 GB limit, where the threaded wasm backend stalls instead of aborting`
+            ? `no result within ${timeoutSeconds} s${rss}: it reached the wasm heap's 4 GB limit`
             : `no result within ${timeoutSeconds} s${rss} (--timeout to wait longer)`;
       } else {
-        why = /Aborted|out of memory|memory access out of bounds/i.test(run.stderr) ? `outgrew the backend memory (wasm heap: 4 GB)${rss}` : `exit ${run.status}${rss}`;
+        why = /Aborted|out of memory|memory access out of bounds|WasmHeapExhaustedError|outgrew the wasm heap/i.test(run.stderr) ? `outgrew the backend memory (wasm heap: 4 GB)${rss}` : `exit ${run.status}${rss}`;
       }
       const last = run.timedOut ? '' : (run.stderr.split('\n').filter((l) => l.trim() && l.length < 300).slice(-1)[0] ?? '');
       console.log(`${size} px: failed, ${why}${last ? ` (${last.trim()})` : ''}`);

@@ -1,4 +1,6 @@
 /** Command-line parsing of `pnpm bench`: every bad value becomes a RangeError whose message names the flag. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 /** Parsed `pnpm bench` command line. */
@@ -18,6 +20,7 @@ export interface BenchArgs {
     'test-images'?: string;
     'batch-size'?: string;
     'input-size'?: string;
+    'backbone-weights'?: string;
     lr?: string;
     bn?: string;
     'bn-images'?: string;
@@ -65,6 +68,8 @@ flags:
   --seeds N                      seeds per row (1..N)
   --epochs N  --train-images N  --test-images N  --batch-size N  --lr X   override the preset
   --input-size N                 RetinaNet's square input (table 7), a multiple of 128 (default preset: 128)
+  --backbone-weights W           RetinaNet's backbone start (table 7): none (from scratch, the default), imagenet (Keras'
+                                 ResNet-50 file, downloaded and md5-checked into the cache) or the path of a Keras .h5 file
   --bn precise|moving            BatchNorm statistics of the evaluation: precise (default) recomputes them on training
                                  images before each evaluation (Wu & Johnson 2021); moving is Keras' own. Records keep both
   --bn-images N                  training images precise BN uses (default 1024, or all training images if fewer)
@@ -110,6 +115,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         'test-images': { type: 'string' },
         'batch-size': { type: 'string' },
         'input-size': { type: 'string' },
+        'backbone-weights': { type: 'string' },
         lr: { type: 'string' },
         bn: { type: 'string' },
         'bn-images': { type: 'string' },
@@ -184,6 +190,18 @@ export function bnStatistics(value: string | undefined): 'precise' | 'moving' | 
   if (value === undefined) return undefined;
   if (value !== 'precise' && value !== 'moving') throw new RangeError(`--bn must be precise or moving, got '${value}'`);
   return value;
+}
+
+/**
+ * `--backbone-weights`: `none`, `imagenet`, or the path of a Keras HDF5 file, made absolute (the runs are other
+ * processes) and checked here, so that a typo fails before any training rather than in every table-7 run.
+ */
+export function backboneWeightsFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'none' || value === 'imagenet') return value;
+  const file = path.resolve(value);
+  if (!existsSync(file)) throw new RangeError(`--backbone-weights must be none, imagenet or the path of a Keras .h5 file; '${value}' does not exist`);
+  return file;
 }
 
 /** A comma-separated list flag value. */

@@ -34,6 +34,8 @@ export interface SettingOverrides {
   learningRate?: number;
   /** `--input-size` (RetinaNet's square input; detection tables only). */
   inputSize?: number;
+  /** `--backbone-weights` (RetinaNet's backbone: 'none', 'imagenet' or a Keras HDF5 path; detection tables only). */
+  backboneWeights?: string;
   /** `--bn precise|moving`: the BatchNorm statistics the evaluation uses. */
   bnStatistics?: BatchNormStatistics;
   /** `--bn-images N`: training images precise BN recomputes the statistics on. */
@@ -275,6 +277,7 @@ export function applyOverrides<S extends TableSettings>(settings: S, overrides: 
   if (overrides.batchSize !== undefined) out.batchSize = overrides.batchSize;
   if (overrides.learningRate !== undefined) out.learningRate = overrides.learningRate;
   if (overrides.inputSize !== undefined && 'inputSize' in out) (out as DetectionSettings).inputSize = overrides.inputSize;
+  if (overrides.backboneWeights !== undefined && 'inputSize' in out) (out as DetectionSettings).backboneWeights = overrides.backboneWeights;
   if (overrides.testImages !== undefined) setEvalImages(out, overrides.testImages);
   if (overrides.bnStatistics !== undefined) out.bnStatistics = overrides.bnStatistics;
   if (overrides.bnImages !== undefined) out.bnImages = overrides.bnImages;

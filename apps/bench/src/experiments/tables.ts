@@ -95,6 +95,11 @@ export interface DetectionSettings {
   bnStatistics: BatchNormStatistics;
   /** Training images the `precise` statistics are recomputed on (capped at the run's training images). */
   bnImages: number;
+  /**
+   * The backbone's starting weights: `'none'` (from scratch), `'imagenet'` (Keras' ImageNet ResNet-50 notop file, as
+   * keras-io's RetinaNet and so the report start from) or the path of a Keras HDF5 file (`--backbone-weights`).
+   */
+  backboneWeights: string;
 }
 
 interface TableBase {
@@ -231,7 +236,7 @@ export const TABLES: readonly BenchTable[] = [
     dataset: 'coco',
     networkLabel: 'RetinaNet R50-FPN',
     rows: RETINANET_ROWS,
-    paper: { epochs: 50, batchSize: 2, trainImages: 500, valImages: 158, inputSize: 512, learningRate: 1e-4, regularizeFpn: true, bnStatistics: 'precise', bnImages: DEFAULT_BN_IMAGES },
+    paper: { epochs: 50, batchSize: 2, trainImages: 500, valImages: 158, inputSize: 512, learningRate: 1e-4, regularizeFpn: true, bnStatistics: 'precise', bnImages: DEFAULT_BN_IMAGES, backboneWeights: 'none' },
     assumptions: [
       'loss / val_loss: the last epoch\'s (the report says it "considered the lowest loss value"; the bench reports both final and lowest).',
       'Regulariser inside the backbone and the FPN ("we have inserted inside ResNet-50 FPN the DropBlock method").',

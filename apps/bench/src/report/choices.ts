@@ -63,6 +63,11 @@ function detectionChoices(table: BenchTable & { runner: 'detection' }, s: Detect
   const p = table.paper;
   return [
     `Epochs ${s.epochs}, batch ${s.batchSize}, input ${s.inputSize}x${s.inputSize}, learning rate ${s.learningRate} in these runs (none stated in the report; keras-io's RetinaNet example, which the report follows, uses 512 input and batch 2; the paper preset uses ${p.epochs} epochs, input ${p.inputSize}, learning rate ${p.learningRate}).`,
+    s.backboneWeights === 'imagenet'
+      ? "Backbone: pretrained, Keras' ImageNet ResNet-50 weights (as keras-io's RetinaNet, which the report follows); nothing frozen, BatchNorm as keras-io (batch statistics in training)."
+      : s.backboneWeights !== undefined && s.backboneWeights !== 'none'
+        ? `Backbone: pretrained, weights loaded from ${s.backboneWeights}; nothing frozen.`
+        : "Backbone: trained from scratch (no pretrained weights; keras-io's RetinaNet, which the report follows, starts from ImageNet weights: --backbone-weights imagenet).",
     `Training images: ${trained.length > 0 ? trained.join(' or ') : s.trainImages} of train2017 (${s.trainImages} asked for, capped at what the data holds; the report used "a smaller subset of ~500 images"); val_loss and mAP on ${s.valImages} val2017 images.`,
   ];
 }

@@ -54,6 +54,8 @@ function trainOptions(config: DetectionRunConfig, root: string, overrides: { epo
     valImages: overrides.valImages ?? settings.valImages,
     seed: config.seed,
     learningRate: settings.learningRate,
+    // 'none' trains from scratch; 'imagenet' or a path loads Keras' ResNet-50 weights into the backbone by layer name.
+    backboneWeights: settings.backboneWeights === 'none' || settings.backboneWeights === undefined ? undefined : settings.backboneWeights,
     // The paper's linear keepProb ramp from 1 to the row's target over the whole run.
     keepProbRampSteps: epochs * Math.ceil(trainImages / settings.batchSize),
     verbose: false,
