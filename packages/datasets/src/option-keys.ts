@@ -8,6 +8,7 @@ import type { BatchOptions, AugmentOptions } from './classification/batches.js';
 import type { SubsetOptions } from './classification/image-set.js';
 import type { Cifar10Options, ReadCifar10FolderOptions } from './cifar10.js';
 import type { CocoOptions } from './coco/annotations.js';
+import type { CocoDownloadOptions } from './coco/download.js';
 import type { CocoSampleOptions } from './coco/samples.js';
 import type { DetectionTransformOptions } from './coco/transform.js';
 import type { DownloadOptions } from './download/download.js';
@@ -34,6 +35,17 @@ export const CIFAR10_OPTION_KEYS = optionKeys<Cifar10Options>()([
 ]);
 export const READ_CIFAR10_FOLDER_OPTION_KEYS = optionKeys<ReadCifar10FolderOptions>()(['recordsPerBatch']);
 export const COCO_OPTION_KEYS = optionKeys<CocoOptions>()([...LOCATION, 'log', 'split', 'root', 'limit']);
+export const COCO_DOWNLOAD_OPTION_KEYS = optionKeys<CocoDownloadOptions>()([
+  'images',
+  'cacheDir',
+  'log',
+  'maxBytes',
+  'mirror',
+  'download',
+  'decoder',
+  'downloadOptions',
+]);
+export const COCO_DOWNLOAD_RETRY_KEYS = optionKeys<NonNullable<CocoDownloadOptions['downloadOptions']>>()(['retries', 'retryDelayMs', 'idleTimeoutMs']);
 export const BATCH_OPTION_KEYS = optionKeys<BatchOptions>()(['batchSize', 'shuffle', 'seed', 'epoch', 'normalize', 'augment', 'dropRemainder', 'oneHot']);
 export const AUGMENT_OPTION_KEYS = optionKeys<AugmentOptions>()(['padding', 'flip']);
 export const NORMALIZE_OPTION_KEYS = optionKeys<NonNullable<BatchOptions['normalize']>>()(['mean', 'std']);

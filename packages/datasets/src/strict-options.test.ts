@@ -7,6 +7,7 @@ import {
   applySubset,
   batches,
   cocoSamples,
+  downloadCocoSubset,
   downloadFile,
   loadCifar10,
   loadCoco,
@@ -35,6 +36,8 @@ describe('options objects of @db/datasets reject unknown keys', () => {
     ['toTfDataset', () => toTfDataset(SET, { batchSize: 2, one_hot: 10 } as never), /^toTfDataset options: unknown option 'one_hot' \(did you mean 'oneHot'\?\)/],
     ['cocoSamples', () => cocoSamples({ images: [] } as unknown as CocoDataset, { shufle: true } as never).next(), /^cocoSamples options: unknown option 'shufle' \(did you mean 'shuffle'\?\)/],
     ['cocoSamples transform', () => cocoSamples({ images: [] } as unknown as CocoDataset, { transform: { min_side: 512 } } as never).next(), /^transform: unknown option 'min_side' \(did you mean 'minSide'\?\)/],
+    ['downloadCocoSubset', () => downloadCocoSubset({ images: { val2017: 1 }, max_bytes: 10 } as never), /^downloadCocoSubset options: unknown option 'max_bytes' \(did you mean 'maxBytes'\?\)/],
+    ['downloadCocoSubset downloadOptions', () => downloadCocoSubset({ images: { val2017: 1 }, downloadOptions: { retry: 1 } } as never), /^downloadCocoSubset downloadOptions: unknown option 'retry' \(did you mean 'retries'\?\)/],
     ['downloadFile', () => downloadFile({ urls: ['http://x'], dest: '/tmp/x', checksum: { algorithm: 'sha256', hex: 'ab' }, retrys: 1 } as never), /^downloadFile options: unknown option 'retrys' \(did you mean 'retries'\?\)/],
   ];
   for (const [name, call, message] of rejects) {

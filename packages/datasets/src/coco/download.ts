@@ -17,7 +17,8 @@ import { withFileLock } from '../download/lock.js';
 import { readZipEntries, readZipMember } from '../download/zip.js';
 import { DatasetFileError, DatasetNotFoundError, numberArgumentError } from '../errors.js';
 import { resolveLogger, type LogOptions } from '../log.js';
-import { downloadsAllowedByEnv, resolveCacheDir, type LocationOptions } from '../paths.js';
+import { COCO_DOWNLOAD_OPTION_KEYS, COCO_DOWNLOAD_RETRY_KEYS, assertKnownOptions } from '../option-keys.js';
+import { cacheDirOf, downloadsAllowedByEnv, type LocationOptions } from '../paths.js';
 import { decodeJpeg, type JpegDecoder } from './decode.js';
 import { TopLevelJsonScanner } from './json-scan.js';
 
@@ -218,6 +219,8 @@ async function cachedSubset(annotationFile: string): Promise<Json[]> {
  * @returns the COCO root to pass to `loadCoco({ root, split, limit })`.
  */
 export async function downloadCocoSubset(options: CocoDownloadOptions): Promise<CocoDownloadReport> {
+  assertKnownOptions(options, COCO_DOWNLOAD_OPTION_KEYS, 'downloadCocoSubset options');
+  if (options?.downloadOptions !== undefined) assertKnownOptions(options.downloadOptions, COCO_DOWNLOAD_RETRY_KEYS, 'downloadCocoSubset downloadOptions');
   const log = resolveLogger(options);
   const requests = Object.entries(options.images ?? {}) as Array<[Coco2017Split, number]>;
   if (requests.length === 0) throw new TypeError('downloadCocoSubset: images must ask for at least one split, e.g. { val2017: 40 }');
@@ -231,7 +234,7 @@ export async function downloadCocoSubset(options: CocoDownloadOptions): Promise<
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw numberArgumentError('downloadCocoSubset: maxBytes', 'a positive integer', maxBytes);
   const allowDownload = options.download ?? downloadsAllowedByEnv();
   const base = (options.mirror ?? (process.env.DB_COCO_MIRROR || COCO2017_REMOTE.baseUrl)).replace(/\/+$/, '');
-  const cacheRoot = resolveCacheDir(options);
+  const cacheRoot = cacheDirOf(options);
   const root = path.join(cacheRoot, COCO_SUBSET_FOLDER);
   const downloads = path.join(root, '.downloads');
   const zipUrl = `${base}/${COCO2017_REMOTE.annotationsPath}`;
