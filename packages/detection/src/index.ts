@@ -80,6 +80,7 @@ export {
   trainStep,
   validationLoss,
   recalibrateBatchNormOnCoco,
+  type CocoRecalibrationOptions,
   type RetinaNetTrainOptions,
   type RetinaNetTrainResult,
   type EpochLog,
