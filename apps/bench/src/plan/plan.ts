@@ -22,8 +22,17 @@ export interface Selection {
   tables: readonly BenchTable[];
   /** Row keys to keep; undefined keeps every row. */
   rows?: readonly string[];
+  /** Rows of a table, where the budget planner left some out (it replaces `rows` for that table). */
+  tableRows?: ReadonlyMap<number, readonly string[]>;
   /** Seeds per row. */
   seeds: number;
+}
+
+/** Whether `selection` runs row `row` of table `table`. */
+export function selectsRow(selection: Pick<Selection, 'rows' | 'tableRows'>, table: number, row: string): boolean {
+  const own = selection.tableRows?.get(table);
+  if (own !== undefined) return own.includes(row);
+  return selection.rows === undefined || selection.rows.includes(row);
 }
 
 /** Parses `--shard i/n` (1 <= i <= n). */
@@ -102,7 +111,7 @@ export function planRuns(selection: Selection, settings: Map<number, TableSettin
   const all: PlannedRun[] = [];
   for (const table of selection.tables) {
     for (const row of table.rows) {
-      if (selection.rows !== undefined && !selection.rows.includes(row.key)) continue;
+      if (!selectsRow(selection, table.id, row.key)) continue;
       for (let seed = 1; seed <= selection.seeds; seed++) {
         const config = runConfig(table, row.key, seed, settings.get(table.id) as TableSettings);
         all.push({ id: runId(config), config, hash: configHash(config) });

@@ -10,7 +10,7 @@ import { CLAIMS, judgeClaim } from '../report/claims.js';
 import { buildReportModel } from '../report/summary.js';
 import { effectiveRecords, type RunRecord } from '../results/store.js';
 import { configHash } from './hash.js';
-import { runConfig, runId } from './plan.js';
+import { runConfig, runId, selectsRow, type Selection } from './plan.js';
 
 /**
  * The next round of the sequential stage: for every claim still "not resolved" on the planned tables, one more
@@ -20,8 +20,9 @@ export function addSeedsRound(
   records: readonly RunRecord[],
   tables: readonly BenchTable[],
   settings: Map<number, TableSettings>,
-  rows: readonly string[] | undefined,
+  rows: readonly string[] | undefined | Pick<Selection, 'rows' | 'tableRows'>,
 ): PlannedRun[] {
+  const selection = rows === undefined || Array.isArray(rows) ? { rows: rows as readonly string[] | undefined } : (rows as Pick<Selection, 'rows' | 'tableRows'>);
   const model = buildReportModel(records);
   const values = new Map(
     model.tables.map((t) => [t.table.id, new Map(t.rows.map((r) => [r.row.key, r.metrics[primaryMetric(t.table).key]?.values ?? []]))] as const),
@@ -36,7 +37,7 @@ export function addSeedsRound(
       const table = tableById(t);
       const keys =
         claim.kind === 'beats' ? [...claim.better, ...claim.than] : table.rows.map((r) => r.key);
-      for (const k of keys) if (rows === undefined || rows.includes(k)) (wanted.get(t) ?? wanted.set(t, new Set()).get(t))?.add(k);
+      for (const k of keys) if (selectsRow(selection, t, k)) (wanted.get(t) ?? wanted.set(t, new Set()).get(t))?.add(k);
     }
   }
   const ok = effectiveRecords(records).filter((r) => r.status === 'ok');

@@ -43,6 +43,17 @@ describe('verdicts', () => {
     expect(judgeClaim(claim('dropout-best-customnet'), values({ 3: cifarRows(0.8, 0.75, 0.76) })).verdict).toBe('supported');
     expect(judgeClaim(claim('dropout-best-customnet'), values({ 3: cifarRows(0.8, 0.85, 0.76) })).verdict).toBe('contradicted');
     expect(judgeClaim(claim('dropout-best-customnet'), values({ 3: cifarRows(0.8, 0.799, 0.76) })).verdict).toBe('not resolved');
+    // A row the plan left out (SpatialDropout: no records) cannot make it supported, but a row that beats Dropout
+    // still contradicts it.
+    const { spatialDropout: _left, ...withoutSpatial } = cifarRows(0.8, 0.75, 0.76);
+    expect(judgeClaim(claim('dropout-best-customnet'), values({ 3: withoutSpatial }))).toMatchObject({
+      verdict: 'not resolved',
+      because: 'needs at least 2 finished seeds per row; table 3 spatialDropout has 0',
+    });
+    const { spatialDropout: _out, ...beaten } = cifarRows(0.8, 0.85, 0.76);
+    const v = judgeClaim(claim('dropout-best-customnet'), values({ 3: beaten }));
+    expect(v.verdict).toBe('contradicted');
+    expect(v.because).toMatch(/^dropBlock3 beats dropout by 0\.0500/);
   });
 
   it('judges "on MNIST the regularisers are equal" by equivalence within the margin', () => {

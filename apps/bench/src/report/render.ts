@@ -106,7 +106,7 @@ function batchNormBlocks(table: BenchTable, summary: TableSummary, rowsBlock: Bl
 function planNoteBlocks(notes: { leftOut: readonly string[]; warnings: readonly string[] } | undefined): Block[] {
   if (notes === undefined || notes.leftOut.length + notes.warnings.length === 0) return [];
   return [
-    { kind: 'heading', level: 2, text: 'Tables the plan left out' },
+    { kind: 'heading', level: 2, text: 'Tables and rows the plan left out' },
     { kind: 'list', items: [...notes.leftOut, ...notes.warnings.map((w) => `warning: ${w}`)] },
   ];
 }
