@@ -88,7 +88,9 @@ export interface TableMinimum {
  *   regulariser: 0.978 at 266 steps).
  *   SpatialDropout(0.7) drops 70% of the channels after each pooling and learns far more slowly: 0.922 / 0.893 in that
  *   run; PyTorch, same recipe (apps/bench/py/customnet_accuracy.py --regulariser spatialDropout, 2026-12-07), 0.875 /
- *   0.920 / 0.939 / 0.957 / 0.969 after 100 / 200 / 300 / 400 / 800 steps: it needs 800 steps.
+ *   0.920 / 0.939 / 0.957 / 0.969 after 100 / 200 / 300 / 400 / 800 steps; this bench on wasm (2026-12-07, 1-hour default
+ *   run at 910 steps, 29,120 images x 2 epochs) 0.969 / 0.970. Still rising by ~0.002 per 100 steps there, so it
+ *   needs 1,200 steps to be at >= 0.97 with a margin.
  * - Table 3 (CustomNet, CIFAR-10): 320 steps. The issue's PyTorch runs of the same recipe with recomputed BN
  *   statistics: 57 steps 0.406, 240 steps 0.508 (moving statistics 0.167 / 0.228). The 1-hour default run of
  *   2026-12-06 (294 steps) ended at none 0.522 / 0.483, Dropout 0.447 / 0.465, DropBlock(3) 0.511 / 0.501,
@@ -114,7 +116,7 @@ export const TABLE_MINIMUMS: Readonly<Record<number, TableMinimum>> = {
   3: { steps: 320, evalImages: 1000, rowSteps: { spatialDropout: 1600 } },
   4: { steps: 400, evalImages: 1000 },
   5: { steps: 400, evalImages: 1000 },
-  6: { steps: 320, evalImages: 1000, rowSteps: { spatialDropout: 800 } },
+  6: { steps: 320, evalImages: 1000, rowSteps: { spatialDropout: 1200 } },
   7: { steps: 500, evalImages: 40 },
 };
 

@@ -137,7 +137,7 @@ describe('planBudget', () => {
     expect(short.rows.get(6)).toEqual(coreRows(t6));
     expect(short.leftOut.map((l) => l.row)).toEqual(['spatialDropout']);
     expect(leftOutLines(short.leftOut)[0]).toMatch(
-      /^table 6 \(.*\), row .*SpatialDropout\(0\.7\), left out: it learns more slowly than the table's other rows and needs >= 800 steps .*the table with it needs about [\d.]+ (h|min) here on its own \(10 runs x >= 800 steps/,
+      /^table 6 \(.*\), row .*SpatialDropout\(0\.7\), left out: it learns more slowly than the table's other rows and needs >= 1200 steps .*the table with it needs about [\d.]+ (h|min) here on its own \(10 runs x >= 1200 steps/,
     );
     // Its runs are not planned, nor added by the sequential stage.
     expect(planRuns({ tables: [t6], tableRows: short.rows, seeds: 2 }, short.settings).map((r) => r.config.row)).not.toContain('spatialDropout');
@@ -163,7 +163,7 @@ describe('planBudget', () => {
     const slow = plan([tableById(6)], 3600, { forced: true });
     expect(slow.rows.get(6)).toEqual(tableById(6).rows.map((r) => r.key));
     expect(slow.warnings).toHaveLength(1);
-    expect(slow.warnings[0]).toMatch(/^table 6: row\(s\) spatialDropout learn more slowly and need >= 800 steps \(this plan gives \d+\)/);
+    expect(slow.warnings[0]).toMatch(/^table 6: row\(s\) spatialDropout learn more slowly and need >= 1200 steps \(this plan gives \d+\)/);
   });
 });
 
