@@ -188,7 +188,7 @@ describe('sequential stage', () => {
   it('adds the next seed to every row of an undecided claim', () => {
     // Two seeds, overlapping rows: "Dropout is best for CustomNet" is not resolved.
     const records = t3.rows.flatMap((r, i) => [record(r.key, 1, 0.5 + i * 0.001), record(r.key, 2, 0.52 - i * 0.001)]);
-    const round = addSeedsRound(records, [t3], settings, undefined);
+    const round = addSeedsRound(records, [t3], settings, {});
     expect(round.map((r) => r.id).sort()).toEqual(t3.rows.map((r) => `t3-${r.key}-s3`).sort());
     expect(round.every((r) => r.config.settings === settings.get(3))).toBe(true);
   });
@@ -198,12 +198,12 @@ describe('sequential stage', () => {
     const records = t3.rows.flatMap((r) =>
       r.key === 'dropout' ? [record(r.key, 1, 0.7), record(r.key, 2, 0.7001), record(r.key, 3, 0.7002)] : [record(r.key, 1, 0.5), record(r.key, 2, 0.5001), record(r.key, 3, 0.5002)],
     );
-    expect(addSeedsRound(records, [t3], settings, undefined)).toEqual([]);
+    expect(addSeedsRound(records, [t3], settings, {})).toEqual([]);
   });
 
   it('keeps to the selected rows', () => {
     const records = ['none', 'dropout'].flatMap((k) => [record(k, 1, 0.5), record(k, 2, 0.51)]);
-    const round = addSeedsRound(records, [t3], settings, ['none', 'dropout']);
+    const round = addSeedsRound(records, [t3], settings, { rows: ['none', 'dropout'] });
     expect(round.map((r) => r.id).sort()).toEqual(['t3-dropout-s3', 't3-none-s3']);
   });
 });

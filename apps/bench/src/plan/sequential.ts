@@ -20,9 +20,8 @@ export function addSeedsRound(
   records: readonly RunRecord[],
   tables: readonly BenchTable[],
   settings: Map<number, TableSettings>,
-  rows: readonly string[] | undefined | Pick<Selection, 'rows' | 'tableRows'>,
+  selection: Pick<Selection, 'rows' | 'tableRows'>,
 ): PlannedRun[] {
-  const selection = rows === undefined || Array.isArray(rows) ? { rows: rows as readonly string[] | undefined } : (rows as Pick<Selection, 'rows' | 'tableRows'>);
   const model = buildReportModel(records);
   const values = new Map(
     model.tables.map((t) => [t.table.id, new Map(t.rows.map((r) => [r.row.key, r.metrics[primaryMetric(t.table).key]?.values ?? []]))] as const),

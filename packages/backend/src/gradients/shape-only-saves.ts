@@ -77,36 +77,29 @@ function unbroadcast(dy: Tensor, shape: number[], outShape: number[]): Tensor {
   return res;
 }
 
+/** The stock Add / Sub gradient (dy unbroadcast to each input; negated for Sub's `b`), saving only the shapes. */
+function broadcastGradient(kernelName: 'Add' | 'Sub', negateB: boolean): GradConfig {
+  return shapesOnly({
+    kernelName,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved) => {
+      const [a, b] = saved;
+      const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      return {
+        a: () => reshape(unbroadcast(dy as Tensor, a.shape, outShape), a.shape),
+        b: () => {
+          const db = unbroadcast(dy as Tensor, b.shape, outShape);
+          return reshape(negateB ? neg(db) : db, b.shape);
+        },
+      };
+    },
+  });
+}
+
 /** Registers the shape-only Add, Sub, Reshape and Concat gradients (overrides: a user's own gradient wins). Idempotent. */
 export function registerShapeOnlyGradients(): void {
-  overrideGradient('Add', () =>
-    shapesOnly({
-      kernelName: 'Add',
-      inputsToSave: ['a', 'b'],
-      gradFunc: (dy, saved) => {
-        const [a, b] = saved;
-        const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-        return {
-          a: () => reshape(unbroadcast(dy as Tensor, a.shape, outShape), a.shape),
-          b: () => reshape(unbroadcast(dy as Tensor, b.shape, outShape), b.shape),
-        };
-      },
-    }),
-  );
-  overrideGradient('Sub', () =>
-    shapesOnly({
-      kernelName: 'Sub',
-      inputsToSave: ['a', 'b'],
-      gradFunc: (dy, saved) => {
-        const [a, b] = saved;
-        const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-        return {
-          a: () => reshape(unbroadcast(dy as Tensor, a.shape, outShape), a.shape),
-          b: () => reshape(neg(unbroadcast(dy as Tensor, b.shape, outShape)), b.shape),
-        };
-      },
-    }),
-  );
+  overrideGradient('Add', () => broadcastGradient('Add', false));
+  overrideGradient('Sub', () => broadcastGradient('Sub', true));
   // Concat (gradients/Concat_grad.ts) saves every input to read their sizes along the axis: in a DenseNet that is
   // what keeps each layer's new feature maps alive, in a detector each level's head output.
   overrideGradient('Concat', () =>
