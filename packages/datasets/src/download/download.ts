@@ -125,6 +125,23 @@ export async function downloadFile(options: DownloadOptions): Promise<string> {
   });
 }
 
+/**
+ * An abort signal that fires when `touch` has not been called for `idleTimeoutMs` (a stalled server), for fetch and
+ * the body reads of one download attempt; `stop` clears it when the attempt ends.
+ */
+export function idleWatchdog(idleTimeoutMs: number): { signal: AbortSignal; touch: () => void; stop: () => void } {
+  const controller = new AbortController();
+  let idle: NodeJS.Timeout | undefined;
+  return {
+    signal: controller.signal,
+    touch: () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => controller.abort(new Error(`no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
+    },
+    stop: () => clearTimeout(idle),
+  };
+}
+
 async function attemptDownload(
   url: string,
   options: DownloadOptions,
@@ -132,12 +149,8 @@ async function attemptDownload(
   listener: ProgressListener | undefined,
 ): Promise<void> {
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
-  const controller = new AbortController();
-  let idle: NodeJS.Timeout | undefined;
-  const touch = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => controller.abort(new Error(`no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
-  };
+  const watchdog = idleWatchdog(idleTimeoutMs);
+  const touch = watchdog.touch;
   const tmp = `${options.dest}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
   let meter: ProgressMeter | undefined;
   let total: number | undefined;
@@ -145,7 +158,7 @@ async function attemptDownload(
     touch();
     let response: Response;
     try {
-      response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+      response = await fetch(url, { signal: watchdog.signal, redirect: 'follow' });
     } catch (err) {
       const code = errorCode(err);
       throw new AttemptError(
@@ -235,7 +248,7 @@ async function attemptDownload(
     }
     await rename(tmp, options.dest);
   } finally {
-    clearTimeout(idle);
+    watchdog.stop();
     // Remove the temporary file on every failure path (after a successful rename it no longer exists).
     await rm(tmp, { force: true });
   }

@@ -2,7 +2,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { DownloadError, type DownloadErrorKind } from '../errors.js';
-import { UNREACHABLE, errorCode } from './download.js';
+import { UNREACHABLE, errorCode, idleWatchdog } from './download.js';
 
 /** Bytes a set of downloads may still receive: one shared cap over many files. */
 export class ByteBudget {
@@ -105,12 +105,8 @@ export async function downloadResumable(options: ResumableDownloadOptions): Prom
 
 async function attemptOnce(options: ResumableDownloadOptions, partial: string): Promise<number> {
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
-  const controller = new AbortController();
-  let idle: NodeJS.Timeout | undefined;
-  const touch = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => controller.abort(new Error(`no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
-  };
+  const watchdog = idleWatchdog(idleTimeoutMs);
+  const touch = watchdog.touch;
   let have = await fileSize(partial);
   let got = 0;
   const fail = (kind: DownloadErrorKind, retryable: boolean, message: string, cause?: unknown) =>
@@ -120,7 +116,7 @@ async function attemptOnce(options: ResumableDownloadOptions, partial: string): 
     let response: Response;
     try {
       response = await fetch(options.url, {
-        signal: controller.signal,
+        signal: watchdog.signal,
         redirect: 'follow',
         // identity: Range offsets and Content-Length must count the stored bytes, not a compressed transfer.
         headers: { 'accept-encoding': 'identity', ...(have > 0 ? { range: `bytes=${have}-` } : {}) },
@@ -204,6 +200,6 @@ async function attemptOnce(options: ResumableDownloadOptions, partial: string): 
     }
     return got;
   } finally {
-    clearTimeout(idle);
+    watchdog.stop();
   }
 }
