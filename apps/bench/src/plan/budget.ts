@@ -133,8 +133,8 @@ export function roughDuration(seconds: number): string {
 export function planBudget(input: BudgetInput): BudgetPlan {
   const { budget, overrides } = input;
   const wallBudget = Math.max(budget.budgetSeconds - budget.reservedSeconds, 0);
-  const capacity = wallBudget * budget.jobs * budget.shards;
   const parallel = budget.jobs * budget.shards;
+  const capacity = wallBudget * parallel;
   const variant = (table: BenchTable, sample: CalibrationSample, rows: string[]): Variant => {
     const minSteps = rowsMinimumSteps(table.id, rows);
     const minimal = minimumSettings(table, input.base.get(table.id) as TableSettings, sample, overrides, minSteps);
@@ -152,7 +152,7 @@ export function planBudget(input: BudgetInput): BudgetPlan {
     const start = input.forced || core.length === 0 || core.length === rows.length ? full : variant(table, sample, core);
     return { table, sample, full, ...start };
   });
-  const needLine = (table: BenchTable, v: Variant, sample: CalibrationSample) => {
+  const needLine = ({ table, sample }: { table: BenchTable; sample: CalibrationSample }, v: Variant) => {
     const needed = v.work / parallel;
     return {
       needed,
@@ -174,7 +174,7 @@ export function planBudget(input: BudgetInput): BudgetPlan {
         chosen.push(c);
         used += c.work;
       } else {
-        const need = needLine(c.table, c, c.sample);
+        const need = needLine(c, c);
         leftOut.push({ table: c.table, neededSeconds: need.needed, reason: `its minimum does not fit: it needs ${need.text}` });
       }
     }
@@ -186,7 +186,7 @@ export function planBudget(input: BudgetInput): BudgetPlan {
         Object.assign(c, c.full);
         continue;
       }
-      const need = needLine(c.table, c.full, c.sample);
+      const need = needLine(c, c.full);
       for (const row of c.full.rows.filter((r) => !c.rows.includes(r))) {
         leftOut.push({
           table: c.table,
@@ -235,10 +235,10 @@ export function planBudget(input: BudgetInput): BudgetPlan {
     // Check against the pool's schedule: whole runs on the first free job leave a tail the even split ignores.
     const runs = planRuns(selection, settings);
     const byTable = new Map(chosen.map((c) => [c.table.id, c.sample]));
-    const wall = estimatePlan(runs, (r) => byTable.get(r.config.table) as CalibrationSample, budget.jobs * budget.shards).wallSeconds;
-    const target = wallBudget - reserve / (budget.jobs * budget.shards);
+    const wall = estimatePlan(runs, (r) => byTable.get(r.config.table) as CalibrationSample, parallel).wallSeconds;
+    const target = wallBudget - reserve / parallel;
     if (wall <= target * 1.01 || extra <= 0) break;
-    extra = Math.max(0, extra - ((wall - target) * budget.jobs * budget.shards) / Math.max(totalRuns, 1) - 1);
+    extra = Math.max(0, extra - ((wall - target) * parallel) / Math.max(totalRuns, 1) - 1);
   }
 
   const warnings: string[] = [];
@@ -267,7 +267,7 @@ export function planBudget(input: BudgetInput): BudgetPlan {
     rows,
     leftOut: leftOut.sort((a, b) => a.table.id - b.table.id || (a.row === undefined ? -1 : 1)),
     warnings,
-    reserveSeconds: reserve / (budget.jobs * budget.shards),
+    reserveSeconds: reserve / parallel,
   };
 }
 
