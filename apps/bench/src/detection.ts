@@ -154,7 +154,9 @@ async function main(): Promise<void> {
       } else {
         why = /Aborted|out of memory|memory access out of bounds|WasmHeapExhaustedError|outgrew the wasm heap/i.test(run.stderr) ? `outgrew the backend memory (wasm heap: 4 GB)${rss}` : `exit ${run.status}${rss}`;
       }
-      const last = run.timedOut ? '' : (run.stderr.split('\n').filter((l) => l.trim() && l.length < 300).slice(-1)[0] ?? '');
+      // The error's own line (Node prints an error's fields after it, so the last line may be a lone '}').
+      const lines = run.stderr.split('\n').filter((l) => l.trim() && l.length < 300);
+      const last = run.timedOut ? '' : (lines.filter((l) => /\w*Error\b/.test(l)).slice(-1)[0] ?? lines.slice(-1)[0] ?? '');
       console.log(`${size} px: failed, ${why}${last ? ` (${last.trim()})` : ''}`);
     }
   }

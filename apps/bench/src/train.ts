@@ -14,7 +14,8 @@
  *          driver; "none" or DB_BENCH_WEBGPU=0 skips)
  *          --conv [LIST] (only this: per layer shape of each model (default customnet,resnet50), batch 64 at
  *          32x32, the median wall time of the forward Conv2D and of Conv2DBackpropFilter (the weight gradient) on
- *          the chosen backend, their ratio, and the totals over all conv layers; --conv-reps N, default 5)
+ *          the chosen backend (before: @db/backend's SIMD kernel off, i.e. the XNNPACK routes; after: on), their
+ *          ratios, and the totals over all conv layers; --conv-reps N, default 5)
  *          --memory [LIST] (only this: peak memory of one training step, batch 64 at 32x32, of each model (default
  *          resnet50) with tfjs' stock backward pass and with @db/backend's lean one, each in a fresh process run
  *          back to back: the wasm heap's size after the step (its high-water mark: the heap never shrinks) and the
@@ -24,7 +25,7 @@ import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { leanGradientsEnabled, leanOptimizer, peakBufferBytes, setStridedPointwiseFilterGradEnabled, useFastestBackend } from '@db/backend';
+import { leanGradientsEnabled, leanOptimizer, peakBufferBytes, setSimdKernelsEnabled, useFastestBackend } from '@db/backend';
 import { customNet, densenet, resnet50 } from '@db/models';
 import { startTicker } from './tick.js';
 import { loadBenchWebGpu } from './webgpu.js';
@@ -242,19 +243,27 @@ async function memoryChild(name: ModelName): Promise<void> {
   console.log(`MEMORY ${JSON.stringify(out)}`);
 }
 
-/** Median wall time of `f` over `reps` runs after one warm-up; f's tensors are disposed. */
-function medianMs(f: () => tf.Tensor, reps: number): number {
-  f().dispose();
-  const times: number[] = [];
+/**
+ * Median wall time of each of `fs` over `reps` repetitions after one warm-up, timed one after another within each
+ * repetition; their tensors are disposed. On the synchronous backends (wasm, cpu) a kernel has finished when it
+ * returns, so results are not read back: reading an activation-sized output out of the wasm heap cost 25-30 ms
+ * here, which used to inflate the forward column (and flatter the ratio). Elsewhere (webgpu, webgl, tensorflow)
+ * the read waits for the device.
+ */
+function interleavedMedianMs(fs: (() => tf.Tensor)[], reps: number): number[] {
+  const sync = ['wasm', 'cpu'].includes(tf.getBackend());
+  for (const f of fs) f().dispose();
+  const times = fs.map(() => [] as number[]);
   for (let i = 0; i < reps; i++) {
-    const start = performance.now();
-    const t = f();
-    t.dataSync();
-    times.push(performance.now() - start);
-    t.dispose();
+    fs.forEach((f, k) => {
+      const start = performance.now();
+      const t = f();
+      if (!sync) t.dataSync();
+      times[k].push(performance.now() - start);
+      t.dispose();
+    });
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
 /** --conv: Conv2D vs Conv2DBackpropFilter per layer shape (issue 19 item 4's table). */
@@ -288,7 +297,6 @@ function convTable(models: ModelName[], reps: number): void {
       const w = tf.randomNormal<tf.Rank.R4>(s.w as [number, number, number, number], 0, 0.1, 'float32', 2);
       const y = tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil);
       const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
-      const fwd = medianMs(() => tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil), reps);
       const dwOnce = () =>
         tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
           strides: s.strides,
@@ -297,11 +305,23 @@ function convTable(models: ModelName[], reps: number): void {
           dilations: s.dil,
           filterShape: s.w,
         } as unknown as tf.NamedAttrMap) as tf.Tensor;
-      // "before": this round's strided 1x1 path off (the transposed-conv route), measured right before "after".
-      setStridedPointwiseFilterGradEnabled(false);
-      const before = medianMs(dwOnce, reps);
-      setStridedPointwiseFilterGradEnabled(true);
-      const dw = medianMs(dwOnce, reps);
+      // "before": our SIMD kernel off (the XNNPACK routes it replaced). The three are timed in turn within each
+      // repetition, so a slow spell of this shared machine hits all of them alike.
+      const [fwd, before, dw] = interleavedMedianMs(
+        [
+          () => tf.conv2d(x, w, s.strides, s.pad, 'NHWC', s.dil),
+          () => {
+            setSimdKernelsEnabled(false);
+            try {
+              return dwOnce();
+            } finally {
+              setSimdKernelsEnabled(true);
+            }
+          },
+          dwOnce,
+        ],
+        reps,
+      );
       tf.dispose([x, w, y, dy]);
       fwdTotal += fwd * s.count;
       dwTotal += dw * s.count;

@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useThreadedWasm } from './threaded-wasm.js';
 import { cpuDelta, isLinux, threadCpuTicks } from './test-utils/thread-cpu.js';
 import { registerWasmTrainingKernels } from '../kernels/register.js';
+import { filterGradKernel } from '../kernels/conv/wasm/simd-kernel.js';
+import type { WasmBackend } from '../kernels/wasm-internals.js';
 
 const require = createRequire(import.meta.url);
 
@@ -99,6 +101,26 @@ describe('useThreadedWasm', () => {
       const scale = Math.max(1, ...Array.from(cpu[i].v, Math.abs));
       const worst = Math.max(...Array.from(w.v, (x, j) => Math.abs(x - cpu[i].v[j])));
       expect(worst / scale).toBeLessThan(1e-4);
+    });
+  });
+
+  it('splits the SIMD weight gradient over both threads (a worker of ours beside XNNPACK pool) and matches cpu', async () => {
+    const kernel = filterGradKernel(tf.backend() as unknown as WasmBackend);
+    expect(kernel?.threads).toBe(2);
+    // 3x3 taps x 16/4 input-channel blocks = 36 units: 18 per thread. Unstrided and strided, so both run.
+    const f = () => {
+      const x = tf.randomNormal([3, 11, 10, 16], 0, 1, 'float32', 4) as tf.Tensor4D;
+      const w = tf.randomNormal([3, 3, 16, 24], 0, 1, 'float32', 5) as tf.Tensor4D;
+      return [1, 2].map((s) => tf.grad((ww: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, ww as tf.Tensor4D, s, 'same'))))(w));
+    };
+    const wasm = tf.tidy(f).map((t) => t.dataSync());
+    await tf.setBackend('cpu');
+    const cpu = tf.tidy(f).map((t) => t.dataSync());
+    await tf.setBackend('wasm');
+    wasm.forEach((w, i) => {
+      const scale = Math.max(...Array.from(cpu[i], Math.abs));
+      const worst = Math.max(...Array.from(w, (x, j) => Math.abs(x - cpu[i][j])));
+      expect(worst / scale).toBeLessThan(1e-5);
     });
   });
 

@@ -31,6 +31,8 @@ interface EmscriptenModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
   PThread?: { terminateAllThreads(): void; unusedWorkers: unknown[]; runningWorkers: unknown[] };
   tfjs?: Record<string, unknown>;
+  /** The shared memory the module imports, kept so our own SIMD kernels can run on the same heap. */
+  wasmMemory?: WebAssembly.Memory;
 }
 type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
@@ -113,6 +115,7 @@ export async function instantiateThreadedWasm(threads: number): Promise<Emscript
   // Emscripten's ready promise never settles if instantiateWasm's instantiation fails: race it with our own.
   let fail: (e: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (fail = reject));
+  let memory: WebAssembly.Memory | undefined;
   const ready = factory({
     locateFile: (path: string) => (path.endsWith('.worker.js') ? PTHREAD_WORKER_NAME : path.endsWith('.wasm') ? wasm : path),
     mainScriptUrlOrBlob: glue,
@@ -121,6 +124,7 @@ export async function instantiateThreadedWasm(threads: number): Promise<Emscript
       receiveInstance: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
     ) => {
       imports.env.emscripten_num_logical_cores = () => 2 * threads;
+      memory = imports.env.memory as WebAssembly.Memory;
       WebAssembly.instantiate(binary, imports as unknown as WebAssembly.Imports).then(
         ({ instance, module }) => receiveInstance(instance, module),
         (e: unknown) => fail(new Error(`useThreadedWasm: cannot instantiate ${wasm}: ${String(e)}`)),
@@ -131,6 +135,7 @@ export async function instantiateThreadedWasm(threads: number): Promise<Emscript
   // The glue's rethrowing process listeners put its 55 KB source line before every uncaught error (see there).
   removeEmscriptenListenersSince(listenersBefore);
   const module = await Promise.race([ready, failed]);
+  module.wasmMemory = memory;
   // The JS <-> C bridge upstream's init() attaches (backend_wasm.ts), needed by BackendWasm.
   module.tfjs = {
     init: module.cwrap('init', null, []),

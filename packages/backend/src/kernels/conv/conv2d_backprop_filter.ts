@@ -12,6 +12,10 @@
  * to keep each GEMM's reduction cache-sized (see below).
  *
  * A 1x1, stride-1, unpadded conv is a matrix product: dw = x^T dy with x as [N*H*W, Ci]; that skips dy's transpose.
+ *
+ * These XNNPACK routes are the fallback: where the backend's memory is reachable (always under Node), our own SIMD
+ * kernel runs instead (simd_filter_grad.ts), because XNNPACK packs its weights operand on every call and here
+ * both operands are activation-sized.
  */
 import {
   backend_util,
@@ -30,6 +34,7 @@ import {
   view,
   type WasmBackend,
 } from './wasm_backend.js';
+import { simdWeightGrad } from './simd_filter_grad.js';
 
 let stridedPointwise = true;
 
@@ -78,6 +83,10 @@ export function weightGradNHWC(
   const kh = info.filterHeight;
   const kw = info.filterWidth;
   const { top, left } = info.padInfo;
+
+  // Our SIMD kernel, wherever it can run (see simd_filter_grad.ts); the XNNPACK routes below are the fallback.
+  const simd = simdWeightGrad(backend, x, dy, info);
+  if (simd != null) return simd;
 
   if (kh === 1 && kw === 1 && info.strideHeight === 1 && info.strideWidth === 1 && top === 0 && left === 0 && ho === h && wo === w) {
     // dw[ci, co] = sum_m x[m, ci] dy[m, co]: XNNPACK's fully-connected path takes A = x^T [Ci, M], B = dy [M, Co].

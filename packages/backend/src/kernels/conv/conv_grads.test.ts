@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerConvKernels } from './index.js';
+import { setChannelBlocking } from './simd_filter_grad.js';
+import { filterGradKernel, setSimdKernelsEnabled } from './wasm/simd-kernel.js';
+import type { WasmBackend } from './wasm_backend.js';
 import { axisPhases } from './input_grad_phases.js';
 import { convGrads, nonZerosWhereZero, relativeError, seededInts, seededValues } from './test-utils/parity.js';
 
@@ -39,6 +42,13 @@ const conv2dCases: Conv2dCase[] = [
   // Asymmetric explicit pads, and a leading pad beyond the kernel's reach (some dy rows see only padding).
   { x: [2, 8, 7, 2], k: [3, 3], co: 5, strides: [1, 1], pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
   { x: [1, 6, 6, 2], k: [3, 3], co: 5, strides: [1, 1], pad: [[0, 0], [3, 1], [0, 0], [0, 0]] },
+  // The SIMD weight gradient: taps that read only padding (1x1 and 2x2 maps under a 'same' 3x3), channels in whole
+  // 4x8 blocks, an unstrided 1x1 conv (dy rows merged), a strided 1x1 one (sampled pixels), a dilated 'same' conv.
+  { x: [3, 1, 1, 8], k: [3, 3], co: 16, strides: [1, 1], pad: 'same' },
+  { x: [2, 2, 2, 12], k: [3, 3], co: 8, strides: [1, 1], pad: 'same' },
+  { x: [2, 6, 6, 12], k: [1, 1], co: 24, strides: [1, 1], pad: 'valid' },
+  { x: [2, 7, 9, 8], k: [1, 1], co: 16, strides: [2, 2], pad: 'valid' },
+  { x: [2, 5, 7, 6], k: [5, 5], co: 9, strides: [1, 1], pad: 'same' },
 ];
 
 /**
@@ -68,6 +78,10 @@ describe('conv2d gradients on wasm match the cpu backend', () => {
     await expectGradParity(c.x, [c.k[0], c.k[1], c.x[3], c.co], (x, w) => tf.conv2d(x, w, c.strides, c.pad), 100 + i);
   });
 
+  it('runs the weight gradient on the SIMD kernel (the memory of this backend is reachable)', () => {
+    expect(filterGradKernel(tf.backend() as unknown as WasmBackend)).not.toBeNull();
+  });
+
   it('gives the gradient of a fused conv2d + bias + relu (the layers path) too', async () => {
     const conv = (x: tf.Tensor4D, w: tf.Tensor4D) =>
       tf.fused.conv2d({ x, filter: w, strides: 2, pad: 'same', bias: tf.fill([w.shape[3]], 0.1), activation: 'relu' });
@@ -89,6 +103,24 @@ describe('conv2d gradients on wasm match the cpu backend', () => {
     const ref = await run('cpu');
     const got = await run('wasm');
     expect(relativeError(got, ref)).toBeLessThan(1e-4);
+  });
+});
+
+// The same cases through the SIMD kernel's channel-blocked layouts (used on its own for deep layers), and through
+// the XNNPACK routes it falls back to where it cannot run.
+describe.each([
+  ['with channel-blocked layouts forced', () => setChannelBlocking('always'), () => setChannelBlocking('auto')],
+  ['with the SIMD kernel off (XNNPACK fallback)', () => setSimdKernelsEnabled(false), () => setSimdKernelsEnabled(true)],
+])('conv2d weight gradients on wasm %s match the cpu backend', (_mode, enter, leave) => {
+  beforeAll(async () => {
+    registerConvKernels();
+    await tf.setBackend('wasm');
+    enter();
+  });
+  afterAll(() => leave());
+
+  it.each(conv2dCases.map((c, i) => [label(c), c, i] as const))('%s', async (_name, c, i) => {
+    await expectGradParity(c.x, [c.k[0], c.k[1], c.x[3], c.co], (x, w) => tf.conv2d(x, w, c.strides, c.pad), 100 + i);
   });
 });
 

@@ -1,0 +1,151 @@
+;; The weight gradient of an NHWC convolution on wasm SIMD (the math and the data layout are in
+;; ../simd_filter_grad.ts). `pnpm --filter @db/backend build:wasm` assembles it into filter_grad.wasm.ts (a test
+;; checks that the two agree).
+;;
+;; filterGrad: for the units u in [u0, u1), unit = (tap t, block of 4 input channels),
+;;   dw[t, ci, co] += sum over dy rows q in [0, rows), pixels p in [0, wo) of
+;;                    x[rowBase[q] + offs[t] + p*xstep, ci] * dy[q*wo + p, co]
+;; with ci a multiple of 4 and co of 8 (the caller pads channels), and every place in bytes:
+;;   x value (cell ci) at xg + (cell offset) + (ci/4)*xBlock + (ci%4)*4   (rowBase, offs and xstep in bytes)
+;;   dy value (pixel, co) at dy + pixel*dyPixel + (co/8)*dyBlock + (co%8)*4
+;;   dw value (t, ci, co) at out + ((t*ci_count + ci)*co_count + co)*4
+;; so x and dy can be NHWC (xBlock = 16; dyPixel = 4*co, dyBlock = 32) or blocked by channels (xBlock = 16*cells;
+;; dyPixel = 32, dyBlock = 32*pixels), which keeps a block's values contiguous. dy's rows follow one another.
+;; A 4x8 block of dw (4 input x 8 output channels) stays in 8 v128 registers over `chunk` dy rows at a time; each
+;; pixel costs 4 splat loads of x, 2 vector loads of dy and 8 multiplies + 8 adds.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+  (func (export "filterGrad")
+    (param $xg i32) (param $dy i32) (param $out i32) (param $offs i32) (param $rowBase i32)
+    (param $ci i32) (param $co i32) (param $wo i32) (param $rows i32) (param $chunk i32)
+    (param $u0 i32) (param $u1 i32) (param $xstep i32)
+    (param $xBlock i32) (param $dyPixel i32) (param $dyBlock i32)
+    (local $q0 i32) (local $q1 i32) (local $q i32) (local $u i32) (local $t i32) (local $cb i32) (local $xu i32)
+    (local $co0 i32) (local $outp i32) (local $xp i32) (local $dyp i32) (local $p i32) (local $rp i32)
+    (local $os i32) (local $cib i32) (local $dyRow i32)
+    (local $a v128) (local $b0 v128) (local $b1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    ;; Bytes per dw row and per dy row; input-channel blocks of 4.
+    (local.set $os (i32.shl (local.get $co) (i32.const 2)))
+    (local.set $dyRow (i32.mul (local.get $wo) (local.get $dyPixel)))
+    (local.set $cib (i32.shr_u (local.get $ci) (i32.const 2)))
+    (local.set $q0 (i32.const 0))
+    (block $chunksDone
+      (loop $chunks
+        (br_if $chunksDone (i32.ge_u (local.get $q0) (local.get $rows)))
+        (local.set $q1 (i32.add (local.get $q0) (local.get $chunk)))
+        (if (i32.gt_u (local.get $q1) (local.get $rows)) (then (local.set $q1 (local.get $rows))))
+        (local.set $u (local.get $u0))
+        (block $unitsDone
+          (loop $units
+            (br_if $unitsDone (i32.ge_u (local.get $u) (local.get $u1)))
+            (local.set $t (i32.div_u (local.get $u) (local.get $cib)))
+            (local.set $cb (i32.sub (local.get $u) (i32.mul (local.get $t) (local.get $cib))))
+            ;; xu: this unit's x values at row offset 0.
+            (local.set $xu
+              (i32.add (i32.add (local.get $xg) (i32.load (i32.add (local.get $offs) (i32.shl (local.get $t) (i32.const 2)))))
+                       (i32.mul (local.get $cb) (local.get $xBlock))))
+            (local.set $co0 (i32.const 0))
+            (block $cosDone
+              (loop $cos
+                (br_if $cosDone (i32.ge_u (local.get $co0) (local.get $co)))
+                ;; outp = out + ((t*ci + 4*cb)*co + co0)*4
+                (local.set $outp
+                  (i32.add (local.get $out)
+                    (i32.shl
+                      (i32.add
+                        (i32.mul
+                          (i32.add (i32.mul (local.get $t) (local.get $ci)) (i32.shl (local.get $cb) (i32.const 2)))
+                          (local.get $co))
+                        (local.get $co0))
+                      (i32.const 2))))
+                (local.set $c00 (v128.load (local.get $outp)))
+                (local.set $c01 (v128.load offset=16 (local.get $outp)))
+                (local.set $c10 (v128.load (i32.add (local.get $outp) (local.get $os))))
+                (local.set $c11 (v128.load offset=16 (i32.add (local.get $outp) (local.get $os))))
+                (local.set $c20 (v128.load (i32.add (local.get $outp) (i32.shl (local.get $os) (i32.const 1)))))
+                (local.set $c21 (v128.load offset=16 (i32.add (local.get $outp) (i32.shl (local.get $os) (i32.const 1)))))
+                (local.set $c30 (v128.load (i32.add (local.get $outp) (i32.mul (local.get $os) (i32.const 3)))))
+                (local.set $c31 (v128.load offset=16 (i32.add (local.get $outp) (i32.mul (local.get $os) (i32.const 3)))))
+                (local.set $dyp
+                  (i32.add (i32.add (local.get $dy) (i32.mul (local.get $q0) (local.get $dyRow)))
+                           (i32.mul (i32.shr_u (local.get $co0) (i32.const 3)) (local.get $dyBlock))))
+                (local.set $rp (i32.add (local.get $rowBase) (i32.shl (local.get $q0) (i32.const 2))))
+                (local.set $q (local.get $q0))
+                (block $rowsDone
+                  (loop $rowsLoop
+                    (br_if $rowsDone (i32.ge_u (local.get $q) (local.get $q1)))
+                    (local.set $xp (i32.add (local.get $xu) (i32.load (local.get $rp))))
+                    (local.set $p (local.get $wo))
+                    (loop $pixels
+                      (local.set $b0 (v128.load (local.get $dyp)))
+                      (local.set $b1 (v128.load offset=16 (local.get $dyp)))
+                      (local.set $a (v128.load32_splat (local.get $xp)))
+                      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a) (local.get $b0))))
+                      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a) (local.get $b1))))
+                      (local.set $a (v128.load32_splat offset=4 (local.get $xp)))
+                      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $a) (local.get $b0))))
+                      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $a) (local.get $b1))))
+                      (local.set $a (v128.load32_splat offset=8 (local.get $xp)))
+                      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $a) (local.get $b0))))
+                      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $a) (local.get $b1))))
+                      (local.set $a (v128.load32_splat offset=12 (local.get $xp)))
+                      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a) (local.get $b0))))
+                      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a) (local.get $b1))))
+                      (local.set $xp (i32.add (local.get $xp) (local.get $xstep)))
+                      (local.set $dyp (i32.add (local.get $dyp) (local.get $dyPixel)))
+                      (br_if $pixels (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))
+                    (local.set $rp (i32.add (local.get $rp) (i32.const 4)))
+                    (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                    (br $rowsLoop)))
+                (v128.store (local.get $outp) (local.get $c00))
+                (v128.store offset=16 (local.get $outp) (local.get $c01))
+                (v128.store (i32.add (local.get $outp) (local.get $os)) (local.get $c10))
+                (v128.store offset=16 (i32.add (local.get $outp) (local.get $os)) (local.get $c11))
+                (v128.store (i32.add (local.get $outp) (i32.shl (local.get $os) (i32.const 1))) (local.get $c20))
+                (v128.store offset=16 (i32.add (local.get $outp) (i32.shl (local.get $os) (i32.const 1))) (local.get $c21))
+                (v128.store (i32.add (local.get $outp) (i32.mul (local.get $os) (i32.const 3))) (local.get $c30))
+                (v128.store offset=16 (i32.add (local.get $outp) (i32.mul (local.get $os) (i32.const 3))) (local.get $c31))
+                (local.set $co0 (i32.add (local.get $co0) (i32.const 8)))
+                (br $cos)))
+            (local.set $u (i32.add (local.get $u) (i32.const 1)))
+            (br $units)))
+        (local.set $q0 (local.get $q1))
+        (br $chunks))))
+
+  ;; The channel-blocked layout's copy (see filterGrad's layouts): for row q < rows, pixel p < rowPixels, block
+  ;; b < blocks, the blockBytes (16 or 32) bytes at src + q*srcRow + p*srcPixel + b*blockBytes go to
+  ;; dst + b*dstPlane + (q*dstRow + p)*blockBytes. The caller's channel count is a multiple of blockBytes/4, so
+  ;; every load stays inside its pixel; blocks >= 1.
+  (func (export "blockChannels")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $rowPixels i32)
+    (param $srcRow i32) (param $srcPixel i32) (param $dstRow i32)
+    (param $blocks i32) (param $blockBytes i32) (param $dstPlane i32)
+    (local $q i32) (local $p i32) (local $b i32) (local $sp i32) (local $dp i32)
+    (local.set $q (i32.const 0))
+    (block $rowsDone
+      (loop $rowsLoop
+        (br_if $rowsDone (i32.ge_u (local.get $q) (local.get $rows)))
+        (local.set $p (i32.const 0))
+        (block $pixelsDone
+          (loop $pixels
+            (br_if $pixelsDone (i32.ge_u (local.get $p) (local.get $rowPixels)))
+            (local.set $sp
+              (i32.add (i32.add (local.get $src) (i32.mul (local.get $q) (local.get $srcRow)))
+                       (i32.mul (local.get $p) (local.get $srcPixel))))
+            (local.set $dp
+              (i32.add (local.get $dst)
+                       (i32.mul (i32.add (i32.mul (local.get $q) (local.get $dstRow)) (local.get $p)) (local.get $blockBytes))))
+            (local.set $b (local.get $blocks))
+            (loop $blocksLoop
+              (v128.store (local.get $dp) (v128.load (local.get $sp)))
+              (if (i32.eq (local.get $blockBytes) (i32.const 32))
+                (then (v128.store offset=16 (local.get $dp) (v128.load offset=16 (local.get $sp)))))
+              (local.set $sp (i32.add (local.get $sp) (local.get $blockBytes)))
+              (local.set $dp (i32.add (local.get $dp) (local.get $dstPlane)))
+              (br_if $blocksLoop (local.tee $b (i32.sub (local.get $b) (i32.const 1)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $pixels)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $rowsLoop)))))
