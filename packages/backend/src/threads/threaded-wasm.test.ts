@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useThreadedWasm } from './threaded-wasm.js';
 import { cpuDelta, isLinux, threadCpuTicks } from './test-utils/thread-cpu.js';
 import { registerWasmTrainingKernels } from '../kernels/register.js';
-import { filterGradKernel } from '../kernels/conv/wasm/simd-kernel.js';
+import { simdKernels } from '../kernels/conv/wasm/simd-kernel.js';
 import type { WasmBackend } from '../kernels/wasm-internals.js';
 
 const require = createRequire(import.meta.url);
@@ -105,7 +105,7 @@ describe('useThreadedWasm', () => {
   });
 
   it('splits the SIMD weight gradient over both threads (a worker of ours beside XNNPACK pool) and matches cpu', async () => {
-    const kernel = filterGradKernel(tf.backend() as unknown as WasmBackend);
+    const kernel = simdKernels(tf.backend() as unknown as WasmBackend);
     expect(kernel?.threads).toBe(2);
     // 3x3 taps x 16/4 input-channel blocks = 36 units: 18 per thread. Unstrided and strided, so both run.
     const f = () => {

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerConvKernels } from './index.js';
 import { setChannelBlocking } from './simd_filter_grad.js';
-import { filterGradKernel, setSimdKernelsEnabled } from './wasm/simd-kernel.js';
+import { simdKernels, setSimdKernelsEnabled } from './wasm/simd-kernel.js';
 import type { WasmBackend } from './wasm_backend.js';
 import { axisPhases } from './input_grad_phases.js';
 import { convGrads, nonZerosWhereZero, relativeError, seededInts, seededValues } from './test-utils/parity.js';
@@ -79,7 +79,7 @@ describe('conv2d gradients on wasm match the cpu backend', () => {
   });
 
   it('runs the weight gradient on the SIMD kernel (the memory of this backend is reachable)', () => {
-    expect(filterGradKernel(tf.backend() as unknown as WasmBackend)).not.toBeNull();
+    expect(simdKernels(tf.backend() as unknown as WasmBackend)).not.toBeNull();
   });
 
   it('gives the gradient of a fused conv2d + bias + relu (the layers path) too', async () => {
@@ -208,6 +208,12 @@ describe('maxPool gradient on wasm matches the cpu backend', () => {
     { x: [2, 8, 8, 3], size: 2, strides: 2, pad: 'valid' as const },
     { x: [1, 9, 7, 4], size: 3, strides: 2, pad: 'same' as const },
     { x: [2, 7, 7, 2], size: 3, strides: 1, pad: 'same' as const },
+    // Channels in fours: the SIMD kernel (windows inside the image in one call per row, clipped ones one by one).
+    { x: [2, 8, 8, 8], size: 2, strides: 2, pad: 'valid' as const },
+    { x: [1, 9, 9, 8], size: 2, strides: 2, pad: 'valid' as const },
+    { x: [2, 7, 5, 4], size: 2, strides: 2, pad: 'same' as const },
+    { x: [1, 9, 7, 12], size: 3, strides: 1, pad: 'same' as const },
+    { x: [2, 7, 6, 4], size: 3, strides: 2, pad: 'same' as const },
   ])('x $x, pool $size, stride $strides, $pad', async ({ x: xShape, size, strides, pad }) => {
     const run = async (backend: string) => {
       await tf.setBackend(backend);

@@ -1,5 +1,5 @@
 /**
- * Conv2DBackpropFilter on our own wasm SIMD kernel (wasm/filter_grad.wat), for any NHWC float32 convolution.
+ * Conv2DBackpropFilter on our own wasm SIMD kernel (wasm/simd_kernels.wat), for any NHWC float32 convolution.
  *
  * dw[kh, kw, ci, co] = sum_{n, r, c} x[n, r*sh + kh*dh - top, c*sw + kw*dw - left, ci] * dy[n, r, c, co].
  * x is copied onto a zero-padded grid of N blocks of Hg x Wg cells, x[n, i, j] in cell (n*Hg + i + top)*Wg + j +
@@ -26,7 +26,7 @@
 import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import { byteOffset } from '../wasm-internals.js';
 import { allocate, heapIndex, release, type WasmBackend } from './wasm_backend.js';
-import { filterGradKernel, type FilterGradArgs, type FilterGradKernel } from './wasm/simd-kernel.js';
+import { simdKernels, type FilterGradArgs, type SimdKernels } from './wasm/simd-kernel.js';
 
 /** Cells per grid row (Wg) and image rows per block (Hg); `cells`: the grid's length, the last cell read included. */
 interface Grid {
@@ -115,7 +115,7 @@ function liveTaps(info: backend_util.Conv2DInfo): [number, number][] {
 
 /** dw [KH, KW, Ci, Co], or null when the SIMD kernel cannot run on this backend (the caller then takes XNNPACK's route). */
 export function simdWeightGrad(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo | null {
-  const kernel = filterGradKernel(backend);
+  const kernel = simdKernels(backend);
   if (kernel == null) return null;
   const { top, left } = info.padInfo;
   const sampled1x1 =
@@ -144,7 +144,7 @@ export function simdWeightGrad(backend: WasmBackend, x: TensorInfo, dy: TensorIn
  * [ceil(C/4)][N*Ho*Wo][4] (zero channels up to a multiple of 4): the gather is a copy anyway, so the kernel gets
  * the layout that keeps a block's values contiguous for free.
  */
-function sampledPixels(backend: WasmBackend, kernel: FilterGradKernel, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+function sampledPixels(backend: WasmBackend, kernel: SimdKernels, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const [n, h, w, c] = x.shape;
   const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
   const c4 = roundUp(c, CI_BLOCK);
@@ -187,7 +187,7 @@ function sampledPixels(backend: WasmBackend, kernel: FilterGradKernel, x: Tensor
 /** `xBlocked`: x is already its own grid in the channel-blocked layout (sampledPixels). */
 function weightGrad(
   backend: WasmBackend,
-  kernel: FilterGradKernel,
+  kernel: SimdKernels,
   x: TensorInfo,
   dy: TensorInfo,
   info: backend_util.Conv2DInfo,
@@ -306,7 +306,7 @@ function weightGrad(
     blocked ? 32 : co8 * 4,
     blocked ? 32 * pixels : 32,
   ];
-  kernel.run(args, (taps * ci4) / CI_BLOCK);
+  kernel.filterGrad(args, (taps * ci4) / CI_BLOCK);
 
   if (scatter) {
     const dst = heapIndex(backend, dw);

@@ -1,6 +1,7 @@
 /**
- * Our own WebAssembly SIMD kernel (filter_grad.wat), instantiated on the wasm backend's own memory so it reads and
- * writes tensors where they lie, and run on as many threads as the backend's XNNPACK pool has.
+ * Our own WebAssembly SIMD kernels (simd_kernels.wat), instantiated on the wasm backend's own memory so they read
+ * and write tensors where they lie. The weight gradient (filterGrad) runs on as many threads as the backend's XNNPACK
+ * pool has; the memory-bound ones (blockChannels, maxPoolGrad) on the calling thread.
  *
  * Why threads of our own: the backend's pthreads belong to its C++ thread pool, which we cannot submit work to.
  * Under Node, with the threaded build (a shared memory), each extra thread is a `worker_threads` Worker holding
@@ -10,9 +11,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { WasmBackend } from '../../wasm-internals.js';
-import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from './filter_grad.wasm.js';
+import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from './simd_kernels.wasm.js';
 
-/** filterGrad's 16 i32 arguments, units [u0, u1) at positions 10 and 11 (see filter_grad.wat). */
+/** filterGrad's 16 i32 arguments, units [u0, u1) at positions 10 and 11 (see simd_kernels.wat). */
 export type FilterGradArgs = [
   number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
 ];
@@ -20,16 +21,18 @@ const ARG_COUNT = 16;
 const U0 = 10;
 const U1 = 11;
 
-export interface FilterGradKernel {
+export interface SimdKernels {
   /** Runs filterGrad over units [0, units), split across the threads. */
-  run(args: FilterGradArgs, units: number): void;
+  filterGrad(args: FilterGradArgs, units: number): void;
   /** The calling thread and the workers. */
   readonly threads: number;
   /**
-   * blockChannels of filter_grad.wat on the calling thread: (src, dst, rows, rowPixels, srcRow, srcPixel, dstRow,
+   * blockChannels of simd_kernels.wat on the calling thread: (src, dst, rows, rowPixels, srcRow, srcPixel, dstRow,
    * blocks, blockBytes, dstPlane), addresses and strides in bytes.
    */
   blockChannels(...args: number[]): void;
+  /** maxPoolGrad of simd_kernels.wat on the calling thread: (x, dy, toDx, offs, m, c, count, xstep, store), in bytes. */
+  maxPoolGrad(...args: number[]): void;
 }
 
 // Control block of one worker, Int32 slots: job generation (-1: exit), finished generation, error flag, the args.
@@ -68,7 +71,7 @@ for (;;) {
 }
 `;
 
-const kernels = new WeakMap<WebAssembly.Memory, FilterGradKernel>();
+const kernels = new WeakMap<WebAssembly.Memory, SimdKernels>();
 /**
  * The workers of the kernel made last. tfjs keeps one wasm backend at a time; when a new one (a new memory) gets a
  * kernel, the old kernel's workers are stopped, so they do not pin the old heap (gigabytes) and their threads.
@@ -76,7 +79,10 @@ const kernels = new WeakMap<WebAssembly.Memory, FilterGradKernel>();
 let retireWorkers: (() => void) | null = null;
 let disabled = false;
 
-/** Turns our SIMD kernels off (or back on); off, the weight gradient takes the XNNPACK route. For before/after tables. */
+/**
+ * Turns our SIMD kernels off (or back on); off, the weight gradient takes the XNNPACK route and MaxPoolGrad a
+ * JavaScript loop. For before/after tables.
+ */
 export function setSimdKernelsEnabled(on: boolean): void {
   disabled = !on;
 }
@@ -92,8 +98,8 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
 }
 
-/** The kernel on this backend's memory, or null where it cannot run (no reachable memory, or turned off). */
-export function filterGradKernel(backend: WasmBackend): FilterGradKernel | null {
+/** The kernels on this backend's memory, or null where they cannot run (no reachable memory, or turned off). */
+export function simdKernels(backend: WasmBackend): SimdKernels | null {
   if (disabled) return null;
   const memory = memoryOf(backend);
   if (memory == null) return null;
@@ -105,12 +111,13 @@ export function filterGradKernel(backend: WasmBackend): FilterGradKernel | null 
   return kernel;
 }
 
-function makeKernel(backend: WasmBackend, memory: WebAssembly.Memory): FilterGradKernel {
+function makeKernel(backend: WasmBackend, memory: WebAssembly.Memory): SimdKernels {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const module = new WebAssembly.Module(decode(shared ? SHARED_MEMORY_WASM : PLAIN_MEMORY_WASM));
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const run = exports.filterGrad as (...args: number[]) => void;
   const blockChannels = exports.blockChannels as (...args: number[]) => void;
+  const maxPoolGrad = exports.maxPoolGrad as (...args: number[]) => void;
   const getThreads = (backend.wasm as unknown as { tfjs?: { getThreadsCount?: () => number } }).tfjs?.getThreadsCount;
   const threads = shared && typeof process !== 'undefined' && process.versions?.node != null ? Math.max(1, getThreads?.() ?? 1) : 1;
   let controls: Int32Array[] = [];
@@ -135,10 +142,11 @@ function makeKernel(backend: WasmBackend, memory: WebAssembly.Memory): FilterGra
   };
   return {
     blockChannels,
+    maxPoolGrad,
     get threads() {
       return controls.length + 1;
     },
-    run(args, units) {
+    filterGrad(args, units) {
       const threads = controls.length + 1;
       const per = Math.ceil(units / threads);
       controls.forEach((c, i) => {

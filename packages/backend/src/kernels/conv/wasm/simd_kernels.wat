@@ -1,5 +1,5 @@
 ;; The weight gradient of an NHWC convolution on wasm SIMD (the math and the data layout are in
-;; ../simd_filter_grad.ts). `pnpm --filter @db/backend build:wasm` assembles it into filter_grad.wasm.ts (a test
+;; ../simd_filter_grad.ts). `pnpm --filter @db/backend build:wasm` assembles it into simd_kernels.wasm.ts (a test
 ;; checks that the two agree).
 ;;
 ;; filterGrad: for the units u in [u0, u1), unit = (tap t, block of 4 input channels),
@@ -148,4 +148,62 @@
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
             (br $pixels)))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
-        (br $rowsLoop)))))
+        (br $rowsLoop))))
+
+  ;; MaxPoolGrad over `count` output pixels whose windows have the same shape: pixel i's window values are at
+  ;; x + i*xstep + offs[j] (bytes, j < m, in row-major window order), its gradient at dy + i*4*c; per channel the
+  ;; first value strictly greater than all before it (as the cpu backend's maxPoolPositions; NaN never wins, an
+  ;; all -Infinity window gives nothing) gets dy added to dx, which is laid out as x (dx - x is `toDx` bytes).
+  ;; With `store` set (windows that never overlap), each window's dx values are written instead of added to.
+  ;; c is a multiple of 4; m >= 1.
+  (func (export "maxPoolGrad")
+    (param $x i32) (param $dy i32) (param $toDx i32) (param $offs i32) (param $m i32) (param $c i32)
+    (param $count i32) (param $xstep i32) (param $store i32)
+    (local $i i32) (local $kb i32) (local $cb i32) (local $j i32) (local $xp i32) (local $dyp i32) (local $at i32)
+    (local $best v128) (local $idx v128) (local $v v128) (local $gt v128) (local $g v128) (local $sel v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $xp (local.get $x))
+    (local.set $dyp (local.get $dy))
+    (local.set $i (local.get $count))
+    (block $pixelsDone
+      (loop $pixels
+        (br_if $pixelsDone (i32.eqz (local.get $i)))
+        (local.set $kb (i32.const 0))
+        (block $channelsDone
+          (loop $channels
+            (br_if $channelsDone (i32.ge_u (local.get $kb) (local.get $cb)))
+            (local.set $best (f32x4.splat (f32.const -inf)))
+            (local.set $idx (i32x4.splat (i32.const -1)))
+            (local.set $j (i32.const 0))
+            (loop $argmax
+              (local.set $v
+                (v128.load (i32.add (i32.add (local.get $xp) (local.get $kb))
+                                    (i32.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 2)))))))
+              (local.set $gt (f32x4.gt (local.get $v) (local.get $best)))
+              (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $gt)))
+              (local.set $idx (v128.bitselect (i32x4.splat (local.get $j)) (local.get $idx) (local.get $gt)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $argmax (i32.lt_u (local.get $j) (local.get $m))))
+            (local.set $g (v128.load (i32.add (local.get $dyp) (local.get $kb))))
+            (local.set $j (i32.const 0))
+            (loop $scatter
+              (local.set $sel (i32x4.eq (local.get $idx) (i32x4.splat (local.get $j))))
+              (local.set $at
+                (i32.add (i32.add (i32.add (local.get $xp) (local.get $toDx)) (local.get $kb))
+                         (i32.load (i32.add (local.get $offs) (i32.shl (local.get $j) (i32.const 2))))))
+              (if (local.get $store)
+                (then (v128.store (local.get $at) (v128.and (local.get $g) (local.get $sel))))
+                (else
+                  (if (v128.any_true (local.get $sel))
+                    (then
+                      (v128.store (local.get $at)
+                        (f32x4.add (v128.load (local.get $at)) (v128.and (local.get $g) (local.get $sel))))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $scatter (i32.lt_u (local.get $j) (local.get $m))))
+            (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+            (br $channels)))
+        (local.set $xp (i32.add (local.get $xp) (local.get $xstep)))
+        (local.set $dyp (i32.add (local.get $dyp) (local.get $cb)))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (br $pixels))))
+)
