@@ -1,5 +1,5 @@
 /**
- * Assembles the package's hand-written WebAssembly (src/kernels/conv/wasm/*.wat) with wabt and writes each as a
+ * Assembles the package's hand-written WebAssembly (src/kernels/simd/*.wat) with wabt and writes each as a
  * TypeScript module of base64 bytes next to it (`<name>.wasm.ts`), so the library ships no separate binary and
  * needs no assembler at run time. Two variants per module: one importing a shared memory (the threaded wasm
  * backend's) and one a plain memory (the single-threaded build's).
@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assembleWat, wasmModuleSource } from './assemble-wat.js';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '../src/kernels/conv/wasm');
+const dir = join(dirname(fileURLToPath(import.meta.url)), '../src/kernels/simd');
 const check = process.argv.includes('--check');
 let stale = 0;
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {

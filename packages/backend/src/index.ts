@@ -17,7 +17,7 @@
 export { registerWasmTrainingKernels } from './kernels/register.js';
 export { registerConvKernels, CONV_KERNEL_NAMES } from './kernels/conv/index.js';
 export { setStridedPointwiseFilterGradEnabled } from './kernels/conv/conv2d_backprop_filter.js';
-export { setSimdKernelsEnabled } from './kernels/conv/wasm/simd-kernel.js';
+export { setSimdKernelsEnabled } from './kernels/simd/simd-kernel.js';
 export { kernelsMissingOn, recordKernels, type KernelRecord } from './diagnostics/missing-kernels.js';
 export { worstGradientError } from './diagnostics/gradient-parity.js';
 export { peakBufferBytes } from './diagnostics/peak-memory.js';

@@ -1,12 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peakBufferBytes } from '../diagnostics/peak-memory.js';
+import { adamUpdateKernel } from '../kernels/misc/adam-update.js';
+import { registerWasmTrainingKernels } from '../kernels/register.js';
 import { leanOptimizer, setLeanAdamEnabled } from './lean-adam.js';
 
-/** Two Adam steps on 20 variables of 10,000 values (same values every time); the variables' bytes after. */
+/**
+ * Two Adam steps on 20 variables of 10,000 values and one of 91 (not a multiple of 4: the fused kernel's scalar
+ * tail), the same values every time; the variables' bytes after.
+ */
 async function twoSteps(lean: boolean): Promise<{ values: Buffer; peakBytes: number; leaked: number }> {
   setLeanAdamEnabled(lean);
-  const vars = Array.from({ length: 20 }, (_, i) => tf.variable(tf.randomNormal([100, 100], 0, 1, 'float32', i + 1)));
+  const vars = Array.from({ length: 21 }, (_, i) => tf.variable(tf.randomNormal(i < 20 ? [100, 100] : [7, 13], 0, 1, 'float32', i + 1)));
   const optimizer = leanOptimizer(tf.train.adam(0.01));
   const loss = () => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(v), i + 1)))) as tf.Scalar;
   optimizer.minimize(loss); // creates the moment slots
@@ -19,9 +25,16 @@ async function twoSteps(lean: boolean): Promise<{ values: Buffer; peakBytes: num
   return { values, peakBytes, leaked };
 }
 
-describe("Adam's update one variable at a time (issue 19, item 1)", () => {
-  beforeAll(() => tf.setBackend('cpu'));
+describe.each(['cpu', 'wasm'])("Adam's update one variable at a time (issue 19, item 1) on %s", (backend) => {
+  beforeAll(async () => {
+    registerWasmTrainingKernels();
+    await tf.setBackend(backend);
+  });
   afterAll(() => setLeanAdamEnabled(true));
+
+  it('runs as one fused kernel per variable on wasm only', () => {
+    expect(adamUpdateKernel()).toBe(backend === 'wasm');
+  });
 
   it('leaves the variables bit-identical to upstream Adam, leaks nothing, and holds one variable of temporaries', async () => {
     const stock = await twoSteps(false);

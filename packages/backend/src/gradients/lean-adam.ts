@@ -7,7 +7,8 @@
  * that is ~1.1 GB at the end of every step, more than its activations at 32x32 and the peak of the whole step.
  *
  * This replacement runs the same ops, with the same scalars, in the same order (so the variables end bit-identical)
- * but gives each variable's update its own `tidy`: at most one variable's temporaries are alive at a time. The
+ * but gives each variable's update its own `tidy`: at most one variable's temporaries are alive at a time. On wasm
+ * with @db/backend's kernels the same arithmetic runs as one kernel per variable (../kernels/misc/adam-update.ts). The
  * moment slots are created and indexed exactly as upstream does (by position in the gradient list), and
  * accBeta1 / accBeta2 and the iteration count are updated once per call, as there.
  *
@@ -15,7 +16,25 @@
  * {@link setLeanAdamEnabled} patches the `AdamOptimizer` of the copy this package imports, and
  * {@link leanOptimizer} the class of a given optimizer instance (e.g. `model.optimizer` after `model.compile`).
  */
-import { AdamOptimizer, add, div, engine, mul, sqrt, square, sub, tidy, zerosLike, type NamedTensorMap, type Optimizer, type Scalar, type Tensor, type Variable } from '@tensorflow/tfjs-core';
+import {
+  AdamOptimizer,
+  add,
+  div,
+  engine,
+  mul,
+  sqrt,
+  square,
+  sub,
+  tidy,
+  zerosLike,
+  type NamedAttrMap,
+  type NamedTensorMap,
+  type Optimizer,
+  type Scalar,
+  type Tensor,
+  type Variable,
+} from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE, adamUpdateKernel } from '../kernels/misc/adam-update.js';
 
 /** tfjs-core's NamedTensor (optimizers take a list of these or a map). */
 interface NamedTensor {
@@ -43,6 +62,7 @@ function leanApplyGradients(this: AdamInternals, variableGradients: NamedTensorM
     const oneMinusAccBeta1 = sub(1, this.accBeta1);
     const oneMinusAccBeta2 = sub(1, this.accBeta2);
     const registered = (engine() as unknown as { registeredVariables: Record<string, Variable> }).registeredVariables;
+    const fused = adamUpdateKernel();
     varNames.forEach((name, i) => {
       const value = registered[name];
       const trainable = false;
@@ -58,6 +78,16 @@ function leanApplyGradients(this: AdamInternals, variableGradients: NamedTensorM
       tidy(() => {
         const firstMoment = this.accumulatedFirstMoment[i]!.variable;
         const secondMoment = this.accumulatedSecondMoment[i]!.variable;
+        if (fused && value.dtype === 'float32' && gradient.dtype === 'float32') {
+          // On wasm, the same arithmetic as one kernel (../kernels/misc/adam-update.ts), bit-identical.
+          const attrs = { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, learningRate: this.learningRate };
+          const inputs = { value, m: firstMoment, v: secondMoment, gradient, oneMinusAccBeta1, oneMinusAccBeta2 };
+          const [w, m, v] = engine().runKernel(ADAM_UPDATE, inputs, attrs as unknown as NamedAttrMap) as Tensor[];
+          firstMoment.assign(m);
+          secondMoment.assign(v);
+          value.assign(w);
+          return;
+        }
         const newFirstMoment = add(mul(firstMoment, this.beta1), mul(gradient, 1 - this.beta1));
         const newSecondMoment = add(mul(secondMoment, this.beta2), mul(square(gradient), 1 - this.beta2));
         const biasCorrectedFirstMoment = div(newFirstMoment, oneMinusAccBeta1);

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useThreadedWasm } from './threaded-wasm.js';
 import { cpuDelta, isLinux, threadCpuTicks } from './test-utils/thread-cpu.js';
 import { registerWasmTrainingKernels } from '../kernels/register.js';
-import { simdKernels } from '../kernels/conv/wasm/simd-kernel.js';
+import { simdKernels } from '../kernels/simd/simd-kernel.js';
 import type { WasmBackend } from '../kernels/wasm-internals.js';
 
 const require = createRequire(import.meta.url);

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerConvKernels } from './index.js';
 import { setChannelBlocking } from './simd_filter_grad.js';
-import { simdKernels, setSimdKernelsEnabled } from './wasm/simd-kernel.js';
+import { simdKernels, setSimdKernelsEnabled } from '../simd/simd-kernel.js';
 import type { WasmBackend } from './wasm_backend.js';
 import { axisPhases } from './input_grad_phases.js';
 import { convGrads, nonZerosWhereZero, relativeError, seededInts, seededValues } from './test-utils/parity.js';

@@ -10,7 +10,7 @@
 import { backend_util, type KernelFunc, type MaxPoolGradAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
 import { byteOffset } from '../wasm-internals.js';
 import { allocate, heapIndex, release, type WasmBackend } from './wasm_backend.js';
-import { simdKernels, type SimdKernels } from './wasm/simd-kernel.js';
+import { simdKernels, type SimdKernels } from '../simd/simd-kernel.js';
 
 /** dx = maxPoolGrad(dy, x). `fallback` (the backend's kernel) handles non-float32 input. */
 export function makeMaxPoolGrad(fallback: KernelFunc | null): KernelFunc {

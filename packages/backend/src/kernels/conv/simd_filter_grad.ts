@@ -1,5 +1,5 @@
 /**
- * Conv2DBackpropFilter on our own wasm SIMD kernel (wasm/simd_kernels.wat), for any NHWC float32 convolution.
+ * Conv2DBackpropFilter on our own wasm SIMD kernel (../simd/simd_kernels.wat), for any NHWC float32 convolution.
  *
  * dw[kh, kw, ci, co] = sum_{n, r, c} x[n, r*sh + kh*dh - top, c*sw + kw*dw - left, ci] * dy[n, r, c, co].
  * x is copied onto a zero-padded grid of N blocks of Hg x Wg cells, x[n, i, j] in cell (n*Hg + i + top)*Wg + j +
@@ -26,7 +26,7 @@
 import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import { byteOffset } from '../wasm-internals.js';
 import { allocate, heapIndex, release, type WasmBackend } from './wasm_backend.js';
-import { simdKernels, type FilterGradArgs, type SimdKernels } from './wasm/simd-kernel.js';
+import { simdKernels, type FilterGradArgs, type SimdKernels } from '../simd/simd-kernel.js';
 
 /** Cells per grid row (Wg) and image rows per block (Hg); `cells`: the grid's length, the last cell read included. */
 interface Grid {

@@ -10,7 +10,8 @@
  *   ./reduction-grads.ts;
  * - Identity and same-dtype Cast sharing data instead of copying it, and Cast to bool as x != 0, ./identity.ts;
  * - Relu's gradient from its output (every backend), so a Relu's input is not kept for the backward pass,
- *   ./relu-grad.ts.
+ *   ./relu-grad.ts;
+ * - Adam's update of a variable as one kernel, ./adam-update.ts (used by ../../gradients/lean-adam.ts).
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
@@ -22,6 +23,7 @@ import { registerFastReductions } from './reductions.js';
 import { registerReductionGrads } from './reduction-grads.js';
 import { registerSharedIdentity } from './identity.js';
 import { registerReluGradFromOutput } from './relu-grad.js';
+import { registerAdamUpdate } from './adam-update.js';
 
 /** Registers the non-convolution training kernels the wasm backend lacks (segment sums, BatchNorm gradient, ...). */
 export function registerMiscKernels(): void {
@@ -33,4 +35,5 @@ export function registerMiscKernels(): void {
   registerReductionGrads();
   registerSharedIdentity();
   registerReluGradFromOutput();
+  registerAdamUpdate();
 }

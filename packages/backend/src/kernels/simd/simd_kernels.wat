@@ -1,6 +1,8 @@
-;; The weight gradient of an NHWC convolution on wasm SIMD (the math and the data layout are in
-;; ../simd_filter_grad.ts). `pnpm --filter @db/backend build:wasm` assembles it into simd_kernels.wasm.ts (a test
-;; checks that the two agree).
+;; @db/backend's own wasm SIMD kernels, run on the wasm backend's memory (./simd-kernel.ts loads them):
+;; filterGrad and blockChannels (the conv weight gradient, ../conv/simd_filter_grad.ts), maxPoolGrad
+;; (../conv/max_pool_grad.ts) and adamUpdate (../../gradients/lean-adam.ts).
+;; `pnpm --filter @db/backend build:wasm` assembles this file into simd_kernels.wasm.ts (a test checks that the two
+;; agree).
 ;;
 ;; filterGrad: for the units u in [u0, u1), unit = (tap t, block of 4 input channels),
 ;;   dw[t, ci, co] += sum over dy rows q in [0, rows), pixels p in [0, wo) of
@@ -206,4 +208,48 @@
         (local.set $dyp (i32.add (local.get $dyp) (local.get $cb)))
         (local.set $i (i32.sub (local.get $i) (i32.const 1)))
         (br $pixels))))
+
+  ;; Adam's update of n values (n a multiple of 4), op for op as tfjs-core's AdamOptimizer computes it in float32:
+  ;;   m' = m*b1 + g*c1,  v' = v*b2 + (g*g)*c2,  w' = ((m'/d1) / (sqrt(v'/d2) + eps)) * negLr + w
+  ;; with c1 = 1 - b1, c2 = 1 - b2, d1 = 1 - b1^t, d2 = 1 - b2^t and negLr = -learning rate rounded to float32 as
+  ;; tfjs makes its scalars, so the results are bit-identical to its ops (each one IEEE-rounded, none fused).
+  (func (export "adamUpdate")
+    (param $w i32) (param $m i32) (param $v i32) (param $g i32) (param $ow i32) (param $om i32) (param $ov i32)
+    (param $n i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $d1 f32) (param $d2 f32) (param $eps f32)
+    (param $negLr f32)
+    (local $at i32) (local $end i32) (local $gv v128) (local $mv v128) (local $vv v128)
+    (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128) (local $D1 v128) (local $D2 v128)
+    (local $E v128) (local $L v128)
+    (local.set $B1 (f32x4.splat (local.get $b1)))
+    (local.set $C1 (f32x4.splat (local.get $c1)))
+    (local.set $B2 (f32x4.splat (local.get $b2)))
+    (local.set $C2 (f32x4.splat (local.get $c2)))
+    (local.set $D1 (f32x4.splat (local.get $d1)))
+    (local.set $D2 (f32x4.splat (local.get $d2)))
+    (local.set $E (f32x4.splat (local.get $eps)))
+    (local.set $L (f32x4.splat (local.get $negLr)))
+    (local.set $at (i32.const 0))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done
+      (loop $values
+        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $gv (v128.load (i32.add (local.get $g) (local.get $at))))
+        (local.set $mv
+          (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $at))) (local.get $B1))
+                     (f32x4.mul (local.get $gv) (local.get $C1))))
+        (local.set $vv
+          (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $at))) (local.get $B2))
+                     (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $C2))))
+        (v128.store (i32.add (local.get $om) (local.get $at)) (local.get $mv))
+        (v128.store (i32.add (local.get $ov) (local.get $at)) (local.get $vv))
+        (v128.store (i32.add (local.get $ow) (local.get $at))
+          (f32x4.add
+            (f32x4.mul
+              (f32x4.div (f32x4.div (local.get $mv) (local.get $D1))
+                         (f32x4.add (f32x4.sqrt (f32x4.div (local.get $vv) (local.get $D2))) (local.get $E)))
+              (local.get $L))
+            (v128.load (i32.add (local.get $w) (local.get $at)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $values))))
 )

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { assembleWat } from '../../../../scripts/assemble-wat.js';
+import { assembleWat } from '../../../scripts/assemble-wat.js';
 import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from './simd_kernels.wasm.js';
 
 describe('simd_kernels.wasm.ts', () => {
@@ -17,7 +17,7 @@ describe('simd_kernels.wasm.ts', () => {
       [PLAIN_MEMORY_WASM, false],
     ] as const) {
       const module = new WebAssembly.Module(Buffer.from(bytes, 'base64'));
-      expect(WebAssembly.Module.exports(module).map((e) => e.name)).toEqual(['filterGrad', 'blockChannels', 'maxPoolGrad']);
+      expect(WebAssembly.Module.exports(module).map((e) => e.name)).toEqual(['filterGrad', 'blockChannels', 'maxPoolGrad', 'adamUpdate']);
       const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared });
       expect(() => new WebAssembly.Instance(module, { env: { memory } })).not.toThrow();
     }

@@ -1,7 +1,7 @@
 /**
  * Our own WebAssembly SIMD kernels (simd_kernels.wat), instantiated on the wasm backend's own memory so they read
  * and write tensors where they lie. The weight gradient (filterGrad) runs on as many threads as the backend's XNNPACK
- * pool has; the memory-bound ones (blockChannels, maxPoolGrad) on the calling thread.
+ * pool has; the memory-bound ones (blockChannels, maxPoolGrad, adamUpdate) on the calling thread.
  *
  * Why threads of our own: the backend's pthreads belong to its C++ thread pool, which we cannot submit work to.
  * Under Node, with the threaded build (a shared memory), each extra thread is a `worker_threads` Worker holding
@@ -10,7 +10,7 @@
  * Elsewhere (single-threaded build, browsers) the kernel runs on the calling thread only.
  */
 import { Worker } from 'node:worker_threads';
-import type { WasmBackend } from '../../wasm-internals.js';
+import type { WasmBackend } from '../wasm-internals.js';
 import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from './simd_kernels.wasm.js';
 
 /** filterGrad's 16 i32 arguments, units [u0, u1) at positions 10 and 11 (see simd_kernels.wat). */
@@ -33,6 +33,8 @@ export interface SimdKernels {
   blockChannels(...args: number[]): void;
   /** maxPoolGrad of simd_kernels.wat on the calling thread: (x, dy, toDx, offs, m, c, count, xstep, store), in bytes. */
   maxPoolGrad(...args: number[]): void;
+  /** adamUpdate of simd_kernels.wat on the calling thread: (w, m, v, g, outW, outM, outV, n, b1, c1, b2, c2, d1, d2, eps, negLr). */
+  adamUpdate(...args: number[]): void;
 }
 
 // Control block of one worker, Int32 slots: job generation (-1: exit), finished generation, error flag, the args.
@@ -80,8 +82,8 @@ let retireWorkers: (() => void) | null = null;
 let disabled = false;
 
 /**
- * Turns our SIMD kernels off (or back on); off, the weight gradient takes the XNNPACK route and MaxPoolGrad a
- * JavaScript loop. For before/after tables.
+ * Turns our SIMD kernels off (or back on); off, the weight gradient takes the XNNPACK route, MaxPoolGrad a
+ * JavaScript loop and Adam's update tfjs' ops. For before/after tables.
  */
 export function setSimdKernelsEnabled(on: boolean): void {
   disabled = !on;
@@ -118,6 +120,7 @@ function makeKernel(backend: WasmBackend, memory: WebAssembly.Memory): SimdKerne
   const run = exports.filterGrad as (...args: number[]) => void;
   const blockChannels = exports.blockChannels as (...args: number[]) => void;
   const maxPoolGrad = exports.maxPoolGrad as (...args: number[]) => void;
+  const adamUpdate = exports.adamUpdate as (...args: number[]) => void;
   const getThreads = (backend.wasm as unknown as { tfjs?: { getThreadsCount?: () => number } }).tfjs?.getThreadsCount;
   const threads = shared && typeof process !== 'undefined' && process.versions?.node != null ? Math.max(1, getThreads?.() ?? 1) : 1;
   let controls: Int32Array[] = [];
@@ -143,6 +146,7 @@ function makeKernel(backend: WasmBackend, memory: WebAssembly.Memory): SimdKerne
   return {
     blockChannels,
     maxPoolGrad,
+    adamUpdate,
     get threads() {
       return controls.length + 1;
     },
