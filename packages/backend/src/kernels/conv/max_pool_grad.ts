@@ -9,7 +9,7 @@
  */
 import { backend_util, type KernelFunc, type MaxPoolGradAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
 import { byteOffset } from '../wasm-internals.js';
-import { allocate, heapIndex, release, type WasmBackend } from './wasm_backend.js';
+import { allocate, heapIndex, heapView, release, type WasmBackend } from './wasm_backend.js';
 import { simdKernels, type SimdKernels } from '../simd/simd-kernel.js';
 
 /** dx = maxPoolGrad(dy, x). `fallback` (the backend's kernel) handles non-float32 input. */
@@ -93,8 +93,9 @@ function simdMaxPoolGrad(backend: WasmBackend, kernels: SimdKernels, input: Tens
   // and stores instead of additions. Otherwise dx starts at zero and windows add to it.
   const overlap = sh < fh || sw < fw;
   const tiles = !overlap && sh === fh && sw === fw && top === 0 && left === 0 && ho * sh === h && wo * sw === w;
-  if (!tiles) heap.fill(0, heapIndex(backend, dx), heapIndex(backend, dx) + n * h * w * c);
-  const table = new Int32Array(heap.buffer, byteOffset(backend, offsets), fh * fw);
+  if (!tiles) heapView(backend, dx).fill(0);
+  const offsets0 = byteOffset(backend, offsets);
+  const table = new Int32Array(heap.buffer, offsets0, fh * fw);
   const x0 = byteOffset(backend, input);
   const dy0 = byteOffset(backend, dy);
   const toDx = byteOffset(backend, dx) - x0;
@@ -112,7 +113,7 @@ function simdMaxPoolGrad(backend: WasmBackend, kernels: SimdKernels, input: Tens
       x0 + ((b * h + ys) * w + firstX) * pixel,
       dy0 + ((b * ho + oy) * wo + oxA) * pixel,
       toDx,
-      byteOffset(backend, offsets),
+      offsets0,
       m,
       c,
       oxB - oxA,

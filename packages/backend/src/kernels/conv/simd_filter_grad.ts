@@ -25,7 +25,7 @@
  */
 import type { TensorInfo, backend_util } from '@tensorflow/tfjs-core';
 import { byteOffset } from '../wasm-internals.js';
-import { allocate, heapIndex, release, type WasmBackend } from './wasm_backend.js';
+import { allocate, heapIndex, heapView, release, type WasmBackend } from './wasm_backend.js';
 import { simdKernels, type FilterGradArgs, type SimdKernels } from '../simd/simd-kernel.js';
 
 /** Cells per grid row (Wg) and image rows per block (Hg); `cells`: the grid's length, the last cell read included. */
@@ -91,6 +91,19 @@ function mergedRows(rows: number, wo: number): number {
   return 1;
 }
 
+/**
+ * Copies one pixel's c values from heap[from...] into groups of `block` channels: value k goes to
+ * dst + (k - k % block) * plane + block * cell + k % block. With block the padded channel count that is a padded NHWC
+ * pixel (plane unused); with block 4 or 8 and plane the number of cells, the channel-blocked layouts. For channel
+ * counts the wasm copy (blockChannels) cannot take: not a whole number of groups.
+ */
+function copyPixel(heap: Float32Array, from: number, c: number, dst: number, cell: number, block: number, plane: number): void {
+  for (let k = 0; k < c; k++) {
+    const r = k % block;
+    heap[dst + (k - r) * plane + block * cell + r] = heap[from + k];
+  }
+}
+
 /** The taps [row, column] that read at least one pixel of the image (not only padding). */
 function liveTaps(info: backend_util.Conv2DInfo): [number, number][] {
   const { top, left } = info.padInfo;
@@ -150,16 +163,13 @@ function sampledPixels(backend: WasmBackend, kernel: SimdKernels, x: TensorInfo,
   const c4 = roundUp(c, CI_BLOCK);
   const pixels = n * ho * wo;
   const out = allocate(backend, [c4 / 4, pixels, 4]);
-  const heap = backend.wasm.HEAPF32;
-  const src = heapIndex(backend, x);
-  const dst = heapIndex(backend, out);
-  if (c4 !== c) heap.fill(0, dst, dst + c4 * pixels);
   if (c4 === c) {
     // One image at a time: its rows r*sh are srcRow apart, its pixels c*sw srcPixel apart.
+    const [x0, out0] = [byteOffset(backend, x), byteOffset(backend, out)];
     for (let b = 0; b < n; b++) {
       kernel.blockChannels(
-        byteOffset(backend, x) + b * h * w * c * 4,
-        byteOffset(backend, out) + b * ho * wo * 16,
+        x0 + b * h * w * c * 4,
+        out0 + b * ho * wo * 16,
         ho,
         wo,
         sh * w * c * 4,
@@ -172,13 +182,14 @@ function sampledPixels(backend: WasmBackend, kernel: SimdKernels, x: TensorInfo,
     }
     return out;
   }
+  heapView(backend, out).fill(0);
+  const heap = backend.wasm.HEAPF32;
+  const src = heapIndex(backend, x);
+  const dst = heapIndex(backend, out);
   let p = 0;
   for (let b = 0; b < n; b++) {
     for (let r = 0; r < ho; r++) {
-      for (let col = 0; col < wo; col++, p++) {
-        const from = src + ((b * h + r * sh) * w + col * sw) * c;
-        for (let k = 0; k < c; k++) heap[dst + (k >> 2) * 4 * pixels + 4 * p + (k & 3)] = heap[from + k];
-      }
+      for (let col = 0; col < wo; col++, p++) copyPixel(heap, src + ((b * h + r * sh) * w + col * sw) * c, c, dst, p, CI_BLOCK, pixels);
     }
   }
   return out;
@@ -203,8 +214,7 @@ function weightGrad(
   const taps = live.length;
   if (taps === 0 || n * ho * wo === 0) {
     const zeros = allocate(backend, [kh, kw, ci, co]);
-    const z = heapIndex(backend, zeros);
-    backend.wasm.HEAPF32.fill(0, z, z + kh * kw * ci * co);
+    heapView(backend, zeros).fill(0);
     return zeros;
   }
   const ci4 = roundUp(ci, CI_BLOCK);
@@ -228,43 +238,34 @@ function weightGrad(
   const heap = backend.wasm.HEAPF32;
 
   if (!xInPlace) {
-    const dst = heapIndex(backend, xg);
+    heapView(backend, xg).fill(0);
     const src = heapIndex(backend, x);
-    heap.fill(0, dst, dst + grid.cells * ci4);
+    const dst = heapIndex(backend, xg);
     for (let b = 0; b < n; b++) {
+      const cell0 = (b * grid.hg + top) * grid.wg + left;
+      if (blocked && ci4 === ci) {
+        // [Ci/4][cells][4] in wasm, the whole image at once: its rows go Wg cells apart.
+        const image = byteOffset(backend, x) + b * h * w * ci * 4;
+        kernel.blockChannels(image, byteOffset(backend, xg) + cell0 * 16, h, w, w * ci * 4, ci * 4, grid.wg, ci4 / 4, 16, grid.cells * 16);
+        continue;
+      }
       for (let i = 0; i < h; i++) {
         const from = src + (b * h + i) * w * ci;
-        const cell = (b * grid.hg + i + top) * grid.wg + left;
-        if (blocked && ci4 === ci) {
-          if (i === 0) {
-            // The whole image at once: its rows go Wg cells apart.
-            const image = byteOffset(backend, x) + b * h * w * ci * 4;
-            kernel.blockChannels(image, byteOffset(backend, xg) + cell * 16, h, w, w * ci * 4, ci * 4, grid.wg, ci4 / 4, 16, grid.cells * 16);
-          }
-        } else if (blocked) {
-          // [Ci/4][cells][4]: value (cell, k) at (k >> 2) * 4 * cells + 4 * cell + (k & 3).
-          for (let j = 0; j < w; j++) {
-            for (let k = 0; k < ci; k++) heap[dst + (k >> 2) * 4 * grid.cells + 4 * (cell + j) + (k & 3)] = heap[from + j * ci + k];
-          }
-        } else if (ci4 === ci) {
-          heap.copyWithin(dst + cell * ci4, from, from + w * ci);
-        } else {
-          for (let j = 0; j < w; j++) for (let k = 0; k < ci; k++) heap[dst + (cell + j) * ci4 + k] = heap[from + j * ci + k];
-        }
+        const cell = cell0 + i * grid.wg;
+        if (!blocked && ci4 === ci) heap.copyWithin(dst + cell * ci4, from, from + w * ci);
+        else for (let j = 0; j < w; j++) copyPixel(heap, from + j * ci, ci, dst, cell + j, blocked ? CI_BLOCK : ci4, grid.cells);
       }
     }
   }
   if (dyp !== dy) {
-    const dst = heapIndex(backend, dyp);
-    const src = heapIndex(backend, dy);
-    if (co8 !== co) heap.fill(0, dst, dst + pixels * co8);
     if (blocked && co8 === co) {
+      // [Co/8][pixels][8] in wasm.
       kernel.blockChannels(byteOffset(backend, dy), byteOffset(backend, dyp), 1, pixels, 0, co * 4, 0, co8 / 8, 32, pixels * 32);
-    } else if (blocked) {
-      // [Co/8][pixels][8]: value (p, k) at (k >> 3) * 8 * pixels + 8 * p + (k & 7).
-      for (let p = 0; p < pixels; p++) for (let k = 0; k < co; k++) heap[dst + (k >> 3) * 8 * pixels + 8 * p + (k & 7)] = heap[src + p * co + k];
     } else {
-      for (let p = 0; p < pixels; p++) for (let k = 0; k < co; k++) heap[dst + p * co8 + k] = heap[src + p * co + k];
+      heapView(backend, dyp).fill(0);
+      const src = heapIndex(backend, dy);
+      const dst = heapIndex(backend, dyp);
+      for (let p = 0; p < pixels; p++) copyPixel(heap, src + p * co, co, dst, p, blocked ? CO_BLOCK : co8, pixels);
     }
   }
   // The kernel walks dy row by row. When dy's rows are also consecutive in x's grid (an unstrided, unpadded 1x1 conv:
@@ -285,7 +286,7 @@ function weightGrad(
     }
   }
   const o0 = heapIndex(backend, out);
-  heap.fill(0, o0, o0 + taps * ci4 * co8);
+  heapView(backend, out).fill(0);
 
   const chunkRows = Math.max(1, Math.ceil(MIN_CHUNK_PIXELS / rowPixels), Math.floor(CHUNK_BYTES / (rowPixels * ((blockX ? 4 : ci4) * info.strideWidth + (blocked ? 8 : co8)) * 4)));
   const args: FilterGradArgs = [
@@ -310,7 +311,7 @@ function weightGrad(
 
   if (scatter) {
     const dst = heapIndex(backend, dw);
-    if (taps < kh * kw) heap.fill(0, dst, dst + kh * kw * ci * co);
+    if (taps < kh * kw) heapView(backend, dw).fill(0);
     live.forEach(([r, c], t) => {
       const tap = r * kw + c;
       for (let i = 0; i < ci; i++) {
